@@ -1,0 +1,6 @@
+export * from './calendar';
+export * from './definition';
+export * from './explain';
+export * from './guards';
+export * from './state-path';
+export * from './text';
