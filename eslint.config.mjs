@@ -20,7 +20,17 @@ const impureModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'data/', 'node_modules/', '*.config.js', '*.config.mjs'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'data/',
+      'node_modules/',
+      '*.config.js',
+      '*.config.mjs',
+      'src/migrations/*/Migration*.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -45,6 +45,8 @@ export interface Deadline {
 export interface DefinitionMigration {
   /** The definition version the migration starts from. */
   from: string;
+  /** The version it leads to; the current version when left out. */
+  to?: string;
   description: Text;
   migrate(persisted: unknown): unknown;
 }
@@ -74,7 +76,11 @@ export interface WorkflowDefinition<TMachine extends AnyStateMachine = AnyStateM
   /** The rule data the machine is built from; part of the definition's content version. */
   data: unknown;
   migrations?: readonly DefinitionMigration[];
+  /**
+   * Raise to give the definition a new version when only guard or action code changed (the version
+   * is derived from structure and data, which such a change leaves alone).
+   */
+  revision?: number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds any machine
-export type AnyWorkflowDefinition = WorkflowDefinition<any>;
+export type AnyWorkflowDefinition = WorkflowDefinition<AnyStateMachine>;

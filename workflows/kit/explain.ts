@@ -1,7 +1,7 @@
 import { getNextTransitions, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import type { AnyWorkflowDefinition, EventMeta } from './definition';
 import type { AnyGuardSpec } from './guards';
-import { statePath } from './state-path';
+import { pathOf } from './state-path';
 import type { Text } from './text';
 
 /** One reason an event cannot happen now. `guard` names the rule, `message` says it in Norwegian. */
@@ -60,7 +60,7 @@ export function explainEvent(
       }),
     ]);
   }
-  const stateLabel = labelOf(definition, statePath(snapshot.value as never));
+  const stateLabel = labelOf(definition, pathOf(snapshot));
   if (snapshot.status !== 'active') {
     return blocked([
       structural(STRUCTURAL_GUARDS.isWorkflowActive, {

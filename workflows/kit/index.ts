@@ -4,3 +4,4 @@ export * from './explain';
 export * from './guards';
 export * from './state-path';
 export * from './text';
+export * from './canonical-json';

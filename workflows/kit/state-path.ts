@@ -1,4 +1,4 @@
-import type { StateValue } from 'xstate';
+import type { AnyMachineSnapshot, StateValue } from 'xstate';
 
 /** `{ forstudie: 'arbeid' }` → `forstudie.arbeid`. Parallel states are not used by definitions here. */
 export function statePath(value: StateValue): string {
@@ -16,4 +16,14 @@ export function statePath(value: StateValue): string {
 /** The top-level state: the phase a user talks about. */
 export function topLevelState(value: StateValue): string {
   return statePath(value).split('.')[0]!;
+}
+
+/** The dotted state path of a snapshot. */
+export function pathOf(snapshot: AnyMachineSnapshot): string {
+  return statePath(snapshot.value as StateValue);
+}
+
+/** The top-level state (phase) of a snapshot. */
+export function phaseOf(snapshot: AnyMachineSnapshot): string {
+  return topLevelState(snapshot.value as StateValue);
 }

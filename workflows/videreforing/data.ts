@@ -157,6 +157,15 @@ export const sectionNames: Readonly<Record<AlternativeField | ForprosjektSection
   realisering: 'realisering',
 };
 
+export const sectionNamesEn: Readonly<Record<AlternativeField | ForprosjektSection, string>> = {
+  finansiering: 'financing',
+  organisering: 'organisation',
+  geografiskVirkeomrade: 'geographical scope',
+  eierskap: 'ownership',
+  bemanning: 'staffing',
+  realisering: 'implementation',
+};
+
 export const reports = {
   forstudie: {
     name: { nb: 'Forstudierapport', en: 'Pre-study report' },

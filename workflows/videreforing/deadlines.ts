@@ -38,7 +38,8 @@ export function videreforingDeadlines(
   settings: Partial<DeadlineSettings> = {},
 ): Deadline[] {
   if (snapshot.value === 'avbrutt') return [];
-  const { reportDecisionDays } = { ...defaultDeadlineSettings, ...settings };
+  const reportDecisionDays =
+    settings.reportDecisionDays ?? defaultDeadlineSettings.reportDecisionDays;
   const context = snapshot.context;
   const today = osloDay(now);
   const list: Deadline[] = [];

@@ -1,7 +1,7 @@
 import { formatDayNb, isDay, osloDay } from '../kit/calendar';
 import type { GuardSpec } from '../kit/guards';
 import { formatNok, listEn, listNb, type Text } from '../kit/text';
-import { phases, reports, rules, sectionNames, type PhaseId } from './data';
+import { phases, reports, rules, sectionNames, sectionNamesEn, type PhaseId } from './data';
 import {
   costsOf,
   forstudieCostFrame,
@@ -220,7 +220,7 @@ const hasCompleteForstudieReport: Guard = {
       if (missing.length > 0) {
         problems.push({
           nb: `Alternativ ${index + 1} mangler ${listNb(missing.map((f) => sectionNames[f]))}`,
-          en: `Alternative ${index + 1} lacks ${listEn(missing)}`,
+          en: `Alternative ${index + 1} lacks ${listEn(missing.map((f) => sectionNamesEn[f]))}`,
         });
       }
     });
@@ -249,7 +249,7 @@ const hasCompleteForprosjektReport: Guard = {
     if (missing.length > 0) {
       problems.push({
         nb: `Forprosjektrapporten gjør ikke greie for ${listNb(missing.map((s) => sectionNames[s]))}`,
-        en: `The pre-project report does not cover ${listEn(missing)}`,
+        en: `The pre-project report does not cover ${listEn(missing.map((s) => sectionNamesEn[s]))}`,
       });
     }
     return problems;
@@ -331,8 +331,8 @@ const hasOwnersSharingAll: Guard = {
     if (owners.some((o) => !(o.sharePercent > 0))) {
       return fail('Hver eier må ha en andel over 0 %', 'Every owner needs a share above 0 %');
     }
-    // Shares may carry decimals (33.33 %): compare in hundredths of a percent.
-    const sum = owners.reduce((acc, o) => acc + Math.round(o.sharePercent * 100), 0) / 100;
+    // Shares may carry decimals (33.33 %): round the total, not each share, to hundredths.
+    const sum = Math.round(owners.reduce((acc, o) => acc + o.sharePercent, 0) * 100) / 100;
     return sum === total
       ? pass
       : fail(

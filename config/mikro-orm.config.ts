@@ -1,0 +1,68 @@
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import type { Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { join } from 'node:path';
+import { entities } from '../src/database/entities';
+import { postgresqlMigrations } from '../src/migrations/postgresql';
+import { sqliteMigrations } from '../src/migrations/sqlite';
+import type { DatabaseSettings } from './settings';
+
+interface SqliteConnection {
+  pragma(statement: string): unknown;
+}
+
+const migrationsDir = (dialect: string) => join(__dirname, '..', 'src', 'migrations', dialect);
+
+/** MikroORM options for either store; shared by the app, the tests and the migration script. */
+export function mikroOrmOptions(database: DatabaseSettings): Options {
+  const common = {
+    entities,
+    extensions: [Migrator],
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    debug: false,
+  } satisfies Partial<Options>;
+  const migrations = (dialect: 'sqlite' | 'postgresql') => ({
+    tableName: 'mikro_orm_migrations',
+    path: migrationsDir(dialect),
+    pathTs: migrationsDir(dialect),
+    snapshot: false,
+    transactional: true,
+    allOrNothing: true,
+    emit: 'ts' as const,
+    migrationsList: dialect === 'sqlite' ? sqliteMigrations : postgresqlMigrations,
+  });
+
+  if (database.dialect === 'sqlite') {
+    return {
+      ...common,
+      driver: BetterSqliteDriver,
+      dbName: database.file,
+      migrations: migrations('sqlite'),
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (connection: SqliteConnection, done: (error: unknown, c: unknown) => void) => {
+          try {
+            // WAL lets readers proceed during a write; FULL makes every commit durable on power loss.
+            connection.pragma('journal_mode = WAL');
+            connection.pragma(`synchronous = ${database.synchronous}`);
+            connection.pragma('busy_timeout = 5000');
+            connection.pragma('foreign_keys = ON');
+            done(null, connection);
+          } catch (error) {
+            done(error, connection);
+          }
+        },
+      },
+    };
+  }
+  return {
+    ...common,
+    driver: PostgreSqlDriver,
+    clientUrl: database.url,
+    migrations: migrations('postgresql'),
+    pool: { min: 0, max: database.poolSize },
+  };
+}

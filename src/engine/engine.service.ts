@@ -1,0 +1,629 @@
+import {
+  LockMode,
+  MikroORM,
+  OptimisticLockError,
+  UniqueConstraintViolationException,
+  type EntityManager,
+} from '@mikro-orm/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { initialTransition, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
+import {
+  canonicalJson,
+  explainEvent,
+  pathOf,
+  type Actor,
+  type Blocker,
+  type EventMeta,
+} from '../../workflows/kit';
+import type { Settings } from '../../config/settings';
+import { Clock } from '../common/clock';
+import {
+  EventNotPermitted,
+  IdempotencyKeyReused,
+  InvalidEvent,
+  NotYetCreated,
+  TransitionBlocked,
+  UnknownEventType,
+  UnknownInstance,
+  VersionConflict,
+} from '../common/errors';
+import { SETTINGS } from '../common/tokens';
+import { entryHash, GENESIS_HASH, verifyChain, type Verification } from '../history/hash-chain';
+import { HistoryEntry, type HistoryKind } from '../history/history-entry.entity';
+import { DefinitionRegistry, type RegisteredDefinition } from './definition-registry';
+import { DeadlineRow } from './deadline.entity';
+import { IdempotencyRecord } from './idempotency-record.entity';
+import { buildView, type InstanceView } from './view';
+import { WorkflowInstance } from './workflow-instance.entity';
+
+export interface EventInput {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface SendOptions {
+  /** The version the sender last saw; a different current version is a conflict. */
+  expectedVersion?: number;
+  /** Makes a retried send apply once; scoped to the actor. */
+  idempotencyKey?: string;
+  /** What else identifies the request (e.g. its route); a reused key must come with the same. */
+  requestScope?: string;
+}
+
+export interface CreateOptions {
+  idempotencyKey?: string;
+  requestScope?: string;
+  /** Work that must commit or fail together with the new instance (e.g. the programme row). */
+  within?: (em: EntityManager, instance: { id: string; view: InstanceView }) => Promise<unknown>;
+}
+
+export interface HistoryPage {
+  items: HistoryEntryView[];
+  nextCursor: string | null;
+}
+
+export interface HistoryEntryView {
+  seq: number;
+  kind: HistoryKind;
+  at: string;
+  actor: Actor;
+  event: { type: string; payload: Record<string, unknown> };
+  from: string | null;
+  to: string;
+  definitionVersion: string;
+  hash: string;
+  prevHash: string;
+}
+
+type StoredOutcome =
+  | { kind: 'result'; result: unknown }
+  | { kind: 'blocked'; type: string; state: string; blockedBy: Blocker[] };
+
+/** Storage failures that mean "someone else got there first": the whole attempt is retried. */
+class ConcurrentUpdate extends Error {}
+
+const MAX_ATTEMPTS = 12;
+
+/**
+ * Runs workflow instances: load → pure transition → persist in one transaction (snapshot, history
+ * entry, deadlines, idempotency record). Knows nothing of any definition's states or events.
+ */
+@Injectable()
+export class EngineService {
+  private readonly logger = new Logger(EngineService.name);
+  private readonly locking: boolean;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly registry: DefinitionRegistry,
+    private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {
+    // SQLite has one writer and one pooled connection: transactions are already serialised.
+    this.locking = settings.database.dialect === 'postgresql';
+  }
+
+  async create(
+    definitionId: string,
+    input: unknown,
+    actor: Actor,
+    options: CreateOptions = {},
+  ): Promise<InstanceView> {
+    const registered = this.registry.get(definitionId);
+    const requestHash = this.requestHash({
+      op: 'create',
+      definitionId,
+      input,
+      scope: options.requestScope,
+    });
+    const outcome = await this.withRetry(() =>
+      this.orm.em.fork().transactional(async (em) => {
+        const replay = await this.replayIfDone(em, actor, options.idempotencyKey, requestHash);
+        if (replay) return replay;
+        const at = this.clock.now().toISOString();
+        const [snapshot] = initialTransition(registered.definition.machine, input);
+        const persisted = this.persist(registered, snapshot);
+        const id = randomUUID();
+        const entry = this.entry({
+          instanceId: id,
+          seq: 1,
+          kind: 'created',
+          at,
+          actor,
+          eventType: 'workflow.created',
+          payload: toRecord(input),
+          fromState: null,
+          snapshot,
+          persisted,
+          definitionVersion: registered.version,
+          prevHash: GENESIS_HASH,
+        });
+        await em.insert(WorkflowInstance, {
+          id,
+          definitionId,
+          definitionVersion: registered.version,
+          snapshot: persisted,
+          state: pathOf(snapshot),
+          status: snapshot.status,
+          version: 1,
+          lastSeq: 1,
+          headHash: entry.hash,
+          createdAt: at,
+          updatedAt: at,
+        });
+        await em.insert(HistoryEntry, entry);
+        await this.replaceDeadlines(em, id, registered, snapshot, at);
+        const view = this.view_(registered, id, snapshot, 1, at);
+        await options.within?.(em, { id, view });
+        const result: StoredOutcome = { kind: 'result', result: view };
+        await this.remember(em, actor, options.idempotencyKey, requestHash, result, at);
+        return result;
+      }),
+    );
+    return this.unwrap(outcome) as InstanceView;
+  }
+
+  async send(
+    instanceId: string,
+    event: EventInput,
+    actor: Actor,
+    options: SendOptions = {},
+  ): Promise<InstanceView> {
+    const { type, ...payload } = event;
+    if ('meta' in payload) {
+      throw new InvalidEvent(type, [
+        { field: 'meta', message: 'er reservert for tjenesten og kan ikke sendes' },
+      ]);
+    }
+    const requestHash = this.requestHash({
+      op: 'send',
+      instanceId,
+      event,
+      scope: options.requestScope,
+    });
+    const outcome = await this.withRetry(() =>
+      this.orm.em.fork().transactional(async (em) => {
+        const instance = await this.load(em, instanceId, this.locking);
+        const registered = this.registry.get(instance.definitionId);
+        const spec = registered.definition.events[type];
+        if (!spec) throw new UnknownEventType(type, Object.keys(registered.definition.events));
+        if (!spec.roles.includes(actor.role))
+          throw new EventNotPermitted(type, actor.role, spec.roles);
+
+        const replay = await this.replayIfDone(em, actor, options.idempotencyKey, requestHash);
+        if (replay) return replay;
+        if (options.expectedVersion !== undefined && options.expectedVersion !== instance.version) {
+          throw new VersionConflict(options.expectedVersion, instance.version);
+        }
+
+        const at = this.clock.now().toISOString();
+        let { snapshot, seq, headHash } = await this.upgradeForWrite(
+          em,
+          instance,
+          registered,
+          actor,
+          at,
+        );
+        const meta: EventMeta = { at, actor };
+        const machineEvent = { ...payload, type, meta };
+        const explanation = explainEvent(registered.definition, snapshot, machineEvent, {
+          payloadKnown: true,
+        });
+        if (!explanation.allowed) {
+          const blocked: StoredOutcome = {
+            kind: 'blocked',
+            type,
+            state: pathOf(snapshot),
+            blockedBy: explanation.blockedBy,
+          };
+          await this.remember(em, actor, options.idempotencyKey, requestHash, blocked, at);
+          if (seq !== instance.lastSeq)
+            await this.saveInstance(em, instance, registered, snapshot, seq, headHash, at);
+          return blocked;
+        }
+
+        const [next] = transition(registered.definition.machine, snapshot, machineEvent);
+        const persisted = this.persist(registered, next);
+        seq += 1;
+        const entry = this.entry({
+          instanceId,
+          seq,
+          kind: 'event',
+          at,
+          actor,
+          eventType: type,
+          payload,
+          fromState: pathOf(snapshot),
+          snapshot: next,
+          persisted,
+          definitionVersion: registered.version,
+          prevHash: headHash,
+        });
+        await em.insert(HistoryEntry, entry);
+        headHash = entry.hash;
+        snapshot = next;
+        await this.saveInstance(em, instance, registered, snapshot, seq, headHash, at, persisted);
+        await this.replaceDeadlines(em, instanceId, registered, snapshot, at);
+        const result: StoredOutcome = {
+          kind: 'result',
+          result: this.view_(registered, instanceId, snapshot, seq, at),
+        };
+        await this.remember(em, actor, options.idempotencyKey, requestHash, result, at);
+        return result;
+      }),
+    );
+    return this.unwrap(outcome) as InstanceView;
+  }
+
+  async view(instanceId: string): Promise<InstanceView> {
+    const em = this.orm.em.fork();
+    const instance = await this.load(em, instanceId, false);
+    const registered = this.registry.get(instance.definitionId);
+    const snapshot = this.restore(instance, registered);
+    return this.view_(registered, instanceId, snapshot, instance.version, instance.updatedAt);
+  }
+
+  /** The view as it was at `time`, rebuilt from the history entry in force then. */
+  async at(instanceId: string, time: Date): Promise<InstanceView> {
+    const em = this.orm.em.fork();
+    const instance = await this.load(em, instanceId, false);
+    const iso = time.toISOString();
+    const entry = await em.findOne(
+      HistoryEntry,
+      { instanceId, at: { $lte: iso } },
+      { orderBy: { seq: 'desc' } },
+    );
+    if (!entry) throw new NotYetCreated(instanceId, iso);
+    const registered = this.registry.get(instance.definitionId);
+    const { persisted } = this.registry.upgrade(
+      instance.definitionId,
+      entry.definitionVersion,
+      entry.snapshot,
+    );
+    const snapshot = this.registry.restore(instance.definitionId, persisted);
+    return this.view_(registered, instanceId, snapshot, entry.seq, entry.at, iso);
+  }
+
+  async history(
+    instanceId: string,
+    page: { after?: number; limit?: number } = {},
+  ): Promise<HistoryPage> {
+    const em = this.orm.em.fork();
+    await this.load(em, instanceId, false);
+    const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);
+    const rows = await em.find(
+      HistoryEntry,
+      { instanceId, seq: { $gt: page.after ?? 0 } },
+      { orderBy: { seq: 'asc' }, limit: limit + 1, exclude: ['snapshot'] as never },
+    );
+    const items = rows.slice(0, limit).map(toEntryView);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? String(last.seq) : null };
+  }
+
+  async verify(instanceId: string): Promise<Verification> {
+    const em = this.orm.em.fork();
+    const instance = await this.load(em, instanceId, false);
+    const entries = await em.find(HistoryEntry, { instanceId }, { orderBy: { seq: 'asc' } });
+    return verifyChain(entries, instance);
+  }
+
+  /** Replays the history's events through the machine from the first entry: the state they imply. */
+  async replay(instanceId: string): Promise<AnyMachineSnapshot> {
+    const em = this.orm.em.fork();
+    const instance = await this.load(em, instanceId, false);
+    const registered = this.registry.get(instance.definitionId);
+    const entries = await em.find(HistoryEntry, { instanceId }, { orderBy: { seq: 'asc' } });
+    let snapshot: AnyMachineSnapshot | undefined;
+    for (const entry of entries) {
+      if (entry.kind === 'created') {
+        snapshot = initialTransition(registered.definition.machine, entry.payload)[0];
+      } else if (entry.kind === 'migrated') {
+        snapshot = this.registry.restore(instance.definitionId, entry.snapshot);
+      } else if (snapshot) {
+        const meta: EventMeta = {
+          at: entry.at,
+          actor: { id: entry.actorId, role: entry.actorRole },
+        };
+        const event = { ...entry.payload, type: entry.eventType, meta } as EventObject;
+        snapshot = transition(registered.definition.machine, snapshot, event)[0];
+      }
+    }
+    if (!snapshot) throw new UnknownInstance(instanceId);
+    return snapshot;
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private async load(
+    em: EntityManager,
+    instanceId: string,
+    lock: boolean,
+  ): Promise<WorkflowInstance> {
+    const instance = await em.findOne(
+      WorkflowInstance,
+      { id: instanceId },
+      lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
+    );
+    if (!instance) throw new UnknownInstance(instanceId);
+    return instance;
+  }
+
+  private restore(
+    instance: WorkflowInstance,
+    registered: RegisteredDefinition,
+  ): AnyMachineSnapshot {
+    const { persisted } = this.registry.upgrade(
+      instance.definitionId,
+      instance.definitionVersion,
+      instance.snapshot,
+    );
+    return this.registry.restore(registered.definition.id, persisted);
+  }
+
+  /** Applies declared migrations before a write and records each in the history. */
+  private async upgradeForWrite(
+    em: EntityManager,
+    instance: WorkflowInstance,
+    registered: RegisteredDefinition,
+    actor: Actor,
+    at: string,
+  ): Promise<{ snapshot: AnyMachineSnapshot; seq: number; headHash: string }> {
+    let seq = instance.lastSeq;
+    const headHash = instance.headHash;
+    if (instance.definitionVersion === registered.version) {
+      return {
+        snapshot: this.registry.restore(instance.definitionId, instance.snapshot),
+        seq,
+        headHash,
+      };
+    }
+    const { persisted, migratedFrom } = this.registry.upgrade(
+      instance.definitionId,
+      instance.definitionVersion,
+      instance.snapshot,
+    );
+    const snapshot = this.registry.restore(instance.definitionId, persisted);
+    seq += 1;
+    const entry = this.entry({
+      instanceId: instance.id,
+      seq,
+      kind: 'migrated',
+      at,
+      actor,
+      eventType: 'workflow.migrated',
+      payload: { from: instance.definitionVersion, to: registered.version, steps: migratedFrom },
+      fromState: instance.state,
+      snapshot,
+      persisted: this.persist(registered, snapshot),
+      definitionVersion: registered.version,
+      prevHash: headHash,
+    });
+    await em.insert(HistoryEntry, entry);
+    this.logger.log(
+      `Instance ${instance.id} migrated ${instance.definitionVersion} → ${registered.version}`,
+    );
+    return { snapshot, seq, headHash: entry.hash };
+  }
+
+  private async saveInstance(
+    em: EntityManager,
+    instance: WorkflowInstance,
+    registered: RegisteredDefinition,
+    snapshot: AnyMachineSnapshot,
+    seq: number,
+    headHash: string,
+    at: string,
+    persisted = this.persist(registered, snapshot),
+  ): Promise<void> {
+    const updated = await em.nativeUpdate(
+      WorkflowInstance,
+      { id: instance.id, version: instance.version },
+      {
+        definitionVersion: registered.version,
+        snapshot: persisted,
+        state: pathOf(snapshot),
+        status: snapshot.status,
+        version: seq,
+        lastSeq: seq,
+        headHash,
+        updatedAt: at,
+      },
+    );
+    if (updated !== 1)
+      throw new ConcurrentUpdate(`Instance ${instance.id} changed during the send`);
+  }
+
+  private async replaceDeadlines(
+    em: EntityManager,
+    instanceId: string,
+    registered: RegisteredDefinition,
+    snapshot: AnyMachineSnapshot,
+    at: string,
+  ): Promise<void> {
+    const deadlines = registered.definition.deadlines(
+      snapshot,
+      at,
+      this.settings.definitionSettings,
+    );
+    await em.nativeDelete(DeadlineRow, { instanceId });
+    if (deadlines.length === 0) return;
+    await em.insertMany(
+      DeadlineRow,
+      deadlines.map((d) => ({
+        id: randomUUID(),
+        instanceId,
+        key: d.key,
+        kind: d.kind,
+        due: d.due,
+        met: d.met,
+        recipients: d.recipients,
+        label: d.label,
+        source: d.source,
+      })),
+    );
+  }
+
+  private persist(
+    registered: RegisteredDefinition,
+    snapshot: AnyMachineSnapshot,
+  ): Record<string, unknown> {
+    // Through JSON once, so what is hashed now is exactly what a later read gives back.
+    return JSON.parse(
+      JSON.stringify(registered.definition.machine.getPersistedSnapshot(snapshot)),
+    ) as Record<string, unknown>;
+  }
+
+  private entry(args: {
+    instanceId: string;
+    seq: number;
+    kind: HistoryKind;
+    at: string;
+    actor: Actor;
+    eventType: string;
+    payload: Record<string, unknown>;
+    fromState: string | null;
+    snapshot: AnyMachineSnapshot;
+    persisted: Record<string, unknown>;
+    definitionVersion: string;
+    prevHash: string;
+  }): HistoryEntry {
+    const entry = {
+      id: randomUUID(),
+      instanceId: args.instanceId,
+      seq: args.seq,
+      kind: args.kind,
+      at: args.at,
+      actorId: args.actor.id,
+      actorRole: args.actor.role,
+      eventType: args.eventType,
+      payload: JSON.parse(JSON.stringify(args.payload)) as Record<string, unknown>,
+      fromState: args.fromState,
+      toState: pathOf(args.snapshot),
+      definitionVersion: args.definitionVersion,
+      snapshot: args.persisted,
+      prevHash: args.prevHash,
+      hash: '',
+    };
+    entry.hash = entryHash(entry);
+    return Object.assign(new HistoryEntry(), entry);
+  }
+
+  private view_(
+    registered: RegisteredDefinition,
+    instanceId: string,
+    snapshot: AnyMachineSnapshot,
+    version: number,
+    updatedAt: string,
+    now = this.clock.now().toISOString(),
+  ): InstanceView {
+    return buildView({
+      definition: registered.definition,
+      definitionVersion: registered.version,
+      instanceId,
+      snapshot,
+      version,
+      updatedAt,
+      now,
+      settings: this.settings.definitionSettings,
+    });
+  }
+
+  private requestHash(request: unknown): string {
+    return createHash('sha256').update(canonicalJson(request)).digest('hex');
+  }
+
+  private async replayIfDone(
+    em: EntityManager,
+    actor: Actor,
+    key: string | undefined,
+    requestHash: string,
+  ): Promise<StoredOutcome | undefined> {
+    if (key === undefined) return undefined;
+    const record = await em.findOne(IdempotencyRecord, { actorId: actor.id, key });
+    if (!record) return undefined;
+    if (record.requestHash !== requestHash) throw new IdempotencyKeyReused(key);
+    return JSON.parse(record.outcome) as StoredOutcome;
+  }
+
+  private async remember(
+    em: EntityManager,
+    actor: Actor,
+    key: string | undefined,
+    requestHash: string,
+    outcome: StoredOutcome,
+    at: string,
+  ): Promise<void> {
+    if (key === undefined) return;
+    await em.insert(IdempotencyRecord, {
+      actorId: actor.id,
+      key,
+      requestHash,
+      outcome: JSON.stringify(outcome),
+      createdAt: at,
+    });
+  }
+
+  private unwrap(outcome: StoredOutcome): unknown {
+    if (outcome.kind === 'blocked')
+      throw new TransitionBlocked(outcome.type, outcome.state, outcome.blockedBy);
+    return outcome.result;
+  }
+
+  /** Forgets idempotency records older than the retention (at least 24 hours). */
+  async purgeIdempotencyRecords(): Promise<number> {
+    const cutoff = new Date(
+      this.clock.now().getTime() - this.settings.idempotencyRetentionHours * 3_600_000,
+    ).toISOString();
+    return this.orm.em.fork().nativeDelete(IdempotencyRecord, { createdAt: { $lt: cutoff } });
+  }
+
+  private async withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isRetryable(error) || n >= MAX_ATTEMPTS) throw error;
+        await sleep(Math.random() * Math.min(200, 5 * 2 ** n));
+      }
+    }
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof ConcurrentUpdate || error instanceof OptimisticLockError) return true;
+  if (error instanceof UniqueConstraintViolationException) return true;
+  const code = (error as { code?: string }).code;
+  return (
+    code === 'SQLITE_BUSY' ||
+    code === 'SQLITE_BUSY_SNAPSHOT' ||
+    code === '40001' ||
+    code === '40P01'
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function toRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)
+    : { value };
+}
+
+function toEntryView(entry: HistoryEntry): HistoryEntryView {
+  return {
+    seq: entry.seq,
+    kind: entry.kind,
+    at: entry.at,
+    actor: { id: entry.actorId, role: entry.actorRole },
+    event: { type: entry.eventType, payload: entry.payload },
+    from: entry.fromState,
+    to: entry.toState,
+    definitionVersion: entry.definitionVersion,
+    hash: entry.hash,
+    prevHash: entry.prevHash,
+  };
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261128034512_initial } from './Migration20261128034512_initial';
+
+/** Applied in order; `npm run migration:create` appends new ones. */
+export const sqliteMigrations: MigrationObject[] = [
+  { name: 'Migration20261128034512_initial', class: Migration20261128034512_initial },
+];
