@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Settings } from '../config/settings';
+import type { AnyWorkflowDefinition } from '../workflows/kit';
 import { Clock, SystemClock } from './common/clock';
 import { SETTINGS } from './common/tokens';
 import { DatabaseModule } from './database/database.module';
@@ -10,6 +11,8 @@ export interface AppOptions {
   settings: Settings;
   /** Replaces the system clock (tests move time with a ManualClock). */
   clock?: Clock;
+  /** Replaces the built-in workflow definitions (tests of definition versions). */
+  definitions?: Readonly<Record<string, AnyWorkflowDefinition>>;
 }
 
 /** Settings and the clock, available everywhere. */
@@ -33,7 +36,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(options),
         DatabaseModule.forRoot(options.settings),
-        EngineModule,
+        EngineModule.forRoot(options.definitions),
         HealthModule,
       ],
     };
