@@ -1,4 +1,4 @@
-import type { Blocker } from '../../workflows/kit';
+import type { Blocker, FieldProblem } from '../../workflows/kit';
 
 /**
  * Errors of the domain, thrown by services and mapped to problem+json by one filter. `detail` is
@@ -61,9 +61,15 @@ export class EventNotPermitted extends DomainError {
   }
 }
 
-export interface FieldProblem {
-  field: string;
-  message: string;
+/** A request body or query that does not validate; each field's problem is listed. */
+export class InvalidRequest extends DomainError {
+  readonly title = 'Invalid request';
+  constructor(
+    readonly errors: FieldProblem[],
+    detail = `Forespørselen er ugyldig: ${errors.map((e) => `${e.field || '(body)'}: ${e.message}`).join('; ')}`,
+  ) {
+    super(detail);
+  }
 }
 
 export class InvalidEvent extends DomainError {
@@ -122,5 +128,29 @@ export class NotYetCreated extends DomainError {
     readonly time: string,
   ) {
     super(`Arbeidsflyten fantes ikke ennå ${time}`);
+  }
+}
+
+export class UnknownProgramme extends DomainError {
+  readonly title = 'Unknown programme';
+  constructor(readonly programmeId: string) {
+    super(`Programmet ${programmeId} finnes ikke`);
+  }
+}
+
+export class Unauthenticated extends DomainError {
+  readonly title = 'Authentication required';
+  constructor(detail = 'Oppgi en gyldig nøkkel i Authorization: Bearer <nøkkel>') {
+    super(detail);
+  }
+}
+
+export class Forbidden extends DomainError {
+  readonly title = 'Role not allowed';
+  constructor(
+    readonly role: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`Rollen «${role}» har ikke tilgang hit; det har ${allowed.join(', ')}`);
   }
 }

@@ -15,6 +15,7 @@ import {
   type Actor,
   type Blocker,
   type EventMeta,
+  validatePayload,
 } from '../../workflows/kit';
 import type { Settings } from '../../config/settings';
 import { Clock } from '../common/clock';
@@ -173,7 +174,11 @@ export class EngineService {
     const { type, ...payload } = event;
     if ('meta' in payload) {
       throw new InvalidEvent(type, [
-        { field: 'meta', message: 'er reservert for tjenesten og kan ikke sendes' },
+        {
+          field: 'meta',
+          message: 'er reservert for tjenesten og kan ikke sendes',
+          messageEn: 'is reserved for the service and cannot be sent',
+        },
       ]);
     }
     const requestHash = this.requestHash({
@@ -332,6 +337,24 @@ export class EngineService {
     }
     if (!snapshot) throw new UnknownInstance(instanceId);
     return snapshot;
+  }
+
+  /** The event is known, the actor's role may send it, and its payload validates. */
+  checkEvent(
+    registered: RegisteredDefinition,
+    type: string,
+    payload: Record<string, unknown>,
+    actor: Actor,
+  ): void {
+    const { definition } = registered;
+    const spec = Object.hasOwn(definition.events, type) ? definition.events[type] : undefined;
+    if (!spec) throw new UnknownEventType(type, Object.keys(definition.events));
+    if (!spec.roles.includes(actor.role)) throw new EventNotPermitted(type, actor.role, spec.roles);
+    const payloadClass = definition.payloads[type];
+    if (payloadClass) {
+      const result = validatePayload(payloadClass, payload);
+      if (!result.ok) throw new InvalidEvent(type, result.errors);
+    }
   }
 
   // ---- internals ------------------------------------------------------------------------------

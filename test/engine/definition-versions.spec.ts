@@ -40,6 +40,7 @@ function ticket(version: 1 | 2, migrations?: DefinitionMigration[]): AnyWorkflow
       bump: { roles: ['admin'], label: { nb: 'Øk', en: 'Bump' } },
       close: { roles: ['admin'], label: { nb: 'Lukk', en: 'Close' } },
     },
+    payloads: {},
     guards: {},
     stateLabels: {},
     deadlines: () => [],

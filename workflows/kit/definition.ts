@@ -2,6 +2,7 @@ import type { AnyStateMachine, SnapshotFrom } from 'xstate';
 import type { Day } from './calendar';
 import type { AnyGuardSpec } from './guards';
 import type { Text } from './text';
+import type { PayloadClass } from './validation';
 
 /** Who sent an event: the engine fills this in from the authenticated token. */
 export interface Actor {
@@ -58,6 +59,8 @@ export interface WorkflowDefinition<TMachine extends AnyStateMachine = AnyStateM
   roles: readonly string[];
   /** Every event the definition accepts, with who may send it. */
   events: Readonly<Record<string, EventSpec>>;
+  /** The class-validator class of each event's payload; the engine validates before any guard. */
+  payloads: Readonly<Record<string, PayloadClass>>;
   /** Every guard the machine uses, by the name the machine uses. */
   guards: Readonly<Record<string, AnyGuardSpec>>;
   /** Labels for state paths (`forstudie.arbeid`), for graphs and pages. */

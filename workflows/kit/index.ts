@@ -5,3 +5,4 @@ export * from './guards';
 export * from './state-path';
 export * from './text';
 export * from './canonical-json';
+export * from './validation';

@@ -3,6 +3,7 @@ import { phases, reports, rules, costCategories } from './data';
 import { videreforingDeadlines } from './deadlines';
 import { events, roles, stateLabels } from './events';
 import { guardSpecs } from './guards';
+import { payloadClasses } from './payloads';
 import { videreforingMachine, type VidereforingMachine } from './machine';
 
 export const videreforing: WorkflowDefinition<VidereforingMachine> = {
@@ -14,6 +15,7 @@ export const videreforing: WorkflowDefinition<VidereforingMachine> = {
   machine: videreforingMachine,
   roles,
   events,
+  payloads: payloadClasses,
   guards: guardSpecs,
   stateLabels,
   deadlines: (snapshot, now, settings) => videreforingDeadlines(snapshot, now, settings),
