@@ -21,7 +21,15 @@ export interface Settings {
   definitionSettings: Record<string, number>;
   idempotencyRetentionHours: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** Structured JSON log lines (default) or Nest's coloured text for a terminal. */
+  logFormat: 'json' | 'text';
   inspect: boolean;
+  /** Requests per minute per client before 429. */
+  rateLimitPerMinute: number;
+  /** Largest accepted request body in bytes; larger ones get 413. */
+  bodyLimitBytes: number;
+  /** Allowed CORS origins; empty keeps CORS off. */
+  corsOrigins: string[];
 }
 
 export class ConfigurationError extends Error {
@@ -51,7 +59,11 @@ const keys = {
   REPORT_DECISION_DAYS: '',
   IDEMPOTENCY_RETENTION_HOURS: '24',
   LOG_LEVEL: 'log',
+  LOG_FORMAT: 'json',
   INSPECT: '',
+  RATE_LIMIT_PER_MINUTE: '600',
+  BODY_LIMIT_BYTES: '262144',
+  CORS_ORIGINS: '',
 } as const;
 
 type Key = keyof typeof keys;
@@ -128,8 +140,18 @@ export function loadSettings(
     definitionSettings,
     idempotencyRetentionHours: integer('IDEMPOTENCY_RETENTION_HOURS', 24, 24 * 365),
     logLevel: logLevel as Settings['logLevel'],
+    logFormat: raw('LOG_FORMAT') === 'text' ? 'text' : 'json',
     inspect: ['1', 'true', 'yes'].includes(raw('INSPECT').toLowerCase()),
+    rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 1, 10_000_000),
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024, 50 * 1_048_576),
+    corsOrigins: raw('CORS_ORIGINS')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
   };
+  if (!['json', 'text'].includes(raw('LOG_FORMAT'))) {
+    problems.push(`LOG_FORMAT="${raw('LOG_FORMAT')}" must be json or text`);
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
   return settings;
 }

@@ -1,11 +1,17 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { Settings } from '../config/settings';
 import type { AnyWorkflowDefinition } from '../workflows/kit';
+import { AuthModule } from './auth/auth.module';
 import { Clock, SystemClock } from './common/clock';
+import { ProblemFilter } from './common/problem.filter';
 import { SETTINGS } from './common/tokens';
+import { validationPipe } from './common/validation';
 import { DatabaseModule } from './database/database.module';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
+import { ProgrammesModule } from './programmes/programmes.module';
 
 export interface AppOptions {
   settings: Settings;
@@ -35,9 +41,18 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(options),
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: options.settings.rateLimitPerMinute }]),
         DatabaseModule.forRoot(options.settings),
         EngineModule.forRoot(options.definitions),
+        AuthModule,
+        ProgrammesModule,
         HealthModule,
+      ],
+      providers: [
+        // Order matters: rate limiting before authentication.
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: validationPipe },
       ],
     };
   }

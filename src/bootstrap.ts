@@ -1,21 +1,69 @@
-import { Logger, type LogLevel } from '@nestjs/common';
+import helmet from '@fastify/helmet';
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
 import type { Settings } from '../config/settings';
 import { redact } from '../config/settings';
 import { AppModule, type AppOptions } from './app.module';
+import { installJsonParser } from './common/json-body';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const PINO_LEVEL: Record<Settings['logLevel'], string> = {
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+};
 
 /** Builds the Fastify-based Nest application; shared by `main.ts` and the tests. */
 export async function createApp(options: AppOptions): Promise<NestFastifyApplication> {
   const { settings } = options;
+  const adapter = new FastifyAdapter({
+    bodyLimit: settings.bodyLimitBytes,
+    // Request logs as JSON lines, each with the request id (taken from X-Request-Id or made here).
+    logger: settings.logFormat === 'json' ? { level: PINO_LEVEL[settings.logLevel] } : false,
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+  });
+  const fastify = adapter.getInstance();
+  installJsonParser(fastify, settings.bodyLimitBytes);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
-    new FastifyAdapter({ bodyLimit: 1_048_576 }),
-    { logger: LEVELS.slice(0, LEVELS.indexOf(settings.logLevel) + 1), abortOnError: false },
+    adapter,
+    {
+      logger: new ConsoleLogger({
+        json: settings.logFormat === 'json',
+        logLevels: LEVELS.slice(0, LEVELS.indexOf(settings.logLevel) + 1),
+      }),
+      abortOnError: false,
+      // Our own JSON parser (installJsonParser) stays in place.
+      bodyParser: false,
+    },
   );
-  app.enableShutdownHooks();
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // The OpenAPI UI starts itself with an inline script.
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        // Plain-HTTP installations (localhost, an intranet) must keep loading their own assets.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  if (settings.corsOrigins.length > 0) app.enableCors({ origin: settings.corsOrigins });
+  // On SIGTERM/SIGINT: close the app (HTTP server, ORM), then exit 0 rather than re-raise the signal.
+  app.enableShutdownHooks([], { useProcessExit: true });
   return app;
 }
 

@@ -154,3 +154,10 @@ export class Forbidden extends DomainError {
     super(`Rollen «${role}» har ikke tilgang hit; det har ${allowed.join(', ')}`);
   }
 }
+
+export class UnknownToken extends DomainError {
+  readonly title = 'Unknown token';
+  constructor(readonly tokenId: string) {
+    super(`Nøkkelen ${tokenId} finnes ikke eller er allerede trukket tilbake`);
+  }
+}

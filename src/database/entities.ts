@@ -1,3 +1,4 @@
+import { ApiTokenSchema } from '../auth/api-token.entity';
 import { DeadlineSchema } from '../engine/deadline.entity';
 import { IdempotencyRecordSchema } from '../engine/idempotency-record.entity';
 import { WorkflowInstanceSchema } from '../engine/workflow-instance.entity';
@@ -11,4 +12,5 @@ export const entities = [
   DeadlineSchema,
   IdempotencyRecordSchema,
   ProgrammeSchema,
+  ApiTokenSchema,
 ];

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { definitions as builtIn } from '../../workflows';
 import type { AnyWorkflowDefinition } from '../../workflows/kit';
 import { DefinitionRegistry, WORKFLOW_DEFINITIONS } from './definition-registry';
+import { DefinitionsController } from './definitions.controller';
 import { EngineService } from './engine.service';
 
 @Module({})
@@ -13,6 +14,7 @@ export class EngineModule {
     return {
       module: EngineModule,
       global: true,
+      controllers: [DefinitionsController],
       providers: [
         { provide: WORKFLOW_DEFINITIONS, useValue: definitions },
         DefinitionRegistry,

@@ -50,6 +50,8 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** What else identifies the request (e.g. its route); a reused key must come with the same. */
   requestScope?: string;
+  /** Work that must commit or fail together with the accepted event. */
+  within?: (em: EntityManager, view: InstanceView) => Promise<unknown>;
 }
 
 export interface CreateOptions {
@@ -191,10 +193,7 @@ export class EngineService {
       this.orm.em.fork().transactional(async (em) => {
         const instance = await this.load(em, instanceId, this.locking);
         const registered = this.registry.get(instance.definitionId);
-        const spec = registered.definition.events[type];
-        if (!spec) throw new UnknownEventType(type, Object.keys(registered.definition.events));
-        if (!spec.roles.includes(actor.role))
-          throw new EventNotPermitted(type, actor.role, spec.roles);
+        this.checkEvent(registered, type, payload, actor);
 
         const replay = await this.replayIfDone(em, actor, options.idempotencyKey, requestHash);
         if (replay) return replay;
@@ -250,10 +249,9 @@ export class EngineService {
         snapshot = next;
         await this.saveInstance(em, instance, registered, snapshot, seq, headHash, at, persisted);
         await this.replaceDeadlines(em, instanceId, registered, snapshot, at);
-        const result: StoredOutcome = {
-          kind: 'result',
-          result: this.view_(registered, instanceId, snapshot, seq, at),
-        };
+        const view = this.view_(registered, instanceId, snapshot, seq, at);
+        await options.within?.(em, view);
+        const result: StoredOutcome = { kind: 'result', result: view };
         await this.remember(em, actor, options.idempotencyKey, requestHash, result, at);
         return result;
       }),

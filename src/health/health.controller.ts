@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Settings } from '../../config/settings';
+import { Public } from '../auth/decorators';
 import { SETTINGS } from '../common/tokens';
 
 export interface Health {
@@ -9,6 +10,7 @@ export interface Health {
   database: { dialect: string; up: boolean };
 }
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

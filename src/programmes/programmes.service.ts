@@ -1,0 +1,416 @@
+import { MikroORM, type EntityManager } from '@mikro-orm/core';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { osloDay } from '../../workflows/kit';
+import { actorOf, canSee, type Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { InvalidRequest, UnknownProgramme } from '../common/errors';
+import { DeadlineRow } from '../engine/deadline.entity';
+import { EngineService, type EventInput, type HistoryEntryView } from '../engine/engine.service';
+import type { InstanceView } from '../engine/view';
+import { WorkflowInstance } from '../engine/workflow-instance.entity';
+import type { Verification } from '../history/hash-chain';
+import type { CreateProgrammeDto, PatchProgrammeDto } from './programme.dto';
+import { Programme } from './programme.entity';
+
+export const PROGRAMME_DEFINITION = 'videreforing';
+
+export interface NextDeadline {
+  kind: string;
+  key: string;
+  due: string;
+  overdue: boolean;
+  label: { nb: string; en: string };
+}
+
+export interface ProgrammeView {
+  id: string;
+  municipality: string;
+  municipalityNumber: string;
+  programmeStart: string;
+  programmeEnd: string;
+  board: Programme['board'];
+  administrators: Programme['administrators'];
+  mayor: Programme['mayor'];
+  instanceId: string;
+  phase: string;
+  state: string;
+  status: string;
+  version: number;
+  nextDeadline: NextDeadline | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WorkflowView extends InstanceView {
+  programmeId: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface HistoryItem extends Omit<HistoryEntryView, 'actor'> {
+  actor: { tokenId: string; role: string };
+}
+
+interface ProgrammeContext {
+  programme?: { start?: string; end?: string };
+}
+
+/**
+ * Municipalities' programmes and the videreføring instance each runs. Every read and write goes
+ * through the caller's scope: a programme the token may not see does not exist for it.
+ */
+@Injectable()
+export class ProgrammesService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly engine: EngineService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    body: CreateProgrammeDto,
+    principal: Principal,
+    idempotencyKey?: string,
+  ): Promise<ProgrammeView> {
+    assertPeriod(body.programmeStart, body.programmeEnd);
+    const id = randomUUID();
+    const now = this.clock.now().toISOString();
+    const input = {
+      programme: {
+        municipality: body.municipality,
+        start: body.programmeStart,
+        end: body.programmeEnd,
+      },
+    };
+    let programmeId: string = id;
+    const view = await this.engine.create(PROGRAMME_DEFINITION, input, actorOf(principal), {
+      idempotencyKey,
+      requestScope: `POST /api/programmes ${JSON.stringify(body)}`,
+      within: async (em, instance) => {
+        await em.insert(Programme, {
+          id,
+          municipality: body.municipality,
+          municipalityNumber: body.municipalityNumber,
+          programmeStart: body.programmeStart,
+          programmeEnd: body.programmeEnd,
+          board: body.board.map(({ name, email, role }) => ({
+            name,
+            email,
+            ...(role ? { role } : {}),
+          })),
+          administrators: (body.administrators ?? []).map(({ name, email }) => ({ name, email })),
+          mayor: body.mayor ? { name: body.mayor.name, email: body.mayor.email } : null,
+          instanceId: instance.id,
+          createdAt: now,
+          updatedAt: now,
+        });
+      },
+    });
+    // A replayed creation returns the programme made the first time.
+    if (!(await this.exists(id))) {
+      const row = await this.orm.em.fork().findOne(Programme, { instanceId: view.instanceId });
+      if (row) programmeId = row.id;
+    }
+    return this.get(programmeId, principal);
+  }
+
+  async list(
+    principal: Principal,
+    page: { cursor?: string; limit?: number },
+  ): Promise<Page<ProgrammeView>> {
+    const limit = clampLimit(page.limit);
+    const em = this.orm.em.fork();
+    const after = decodeCursor(page.cursor);
+    const where: Record<string, unknown> = {};
+    if (principal.programmeIds !== null) where.id = { $in: [...principal.programmeIds] };
+    if (after) {
+      where.$or = [
+        { createdAt: { $gt: after.createdAt } },
+        { createdAt: after.createdAt, id: { $gt: after.id } },
+      ];
+    }
+    const rows = await em.find(Programme, where, {
+      orderBy: { createdAt: 'asc', id: 'asc' },
+      limit: limit + 1,
+    });
+    const pageRows = rows.slice(0, limit);
+    const views = await this.views(em, pageRows);
+    const last = pageRows[pageRows.length - 1];
+    return {
+      items: views,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    };
+  }
+
+  async get(id: string, principal: Principal): Promise<ProgrammeView> {
+    const em = this.orm.em.fork();
+    const row = await this.load(em, id, principal);
+    const [view] = await this.views(em, [row]);
+    return view!;
+  }
+
+  async patch(id: string, body: PatchProgrammeDto, principal: Principal): Promise<ProgrammeView> {
+    const em = this.orm.em.fork();
+    const row = await this.load(em, id, principal);
+    const now = this.clock.now().toISOString();
+    const contacts: Partial<Programme> = { updatedAt: now };
+    if (body.municipality !== undefined) contacts.municipality = body.municipality;
+    if (body.board)
+      contacts.board = body.board.map(({ name, email, role }) => ({
+        name,
+        email,
+        ...(role ? { role } : {}),
+      }));
+    if (body.administrators)
+      contacts.administrators = body.administrators.map(({ name, email }) => ({ name, email }));
+    if (body.mayor !== undefined)
+      contacts.mayor = body.mayor ? { name: body.mayor.name, email: body.mayor.email } : null;
+
+    const datesChanged =
+      (body.programmeStart !== undefined && body.programmeStart !== row.programmeStart) ||
+      (body.programmeEnd !== undefined && body.programmeEnd !== row.programmeEnd);
+    if (datesChanged) {
+      assertPeriod(
+        body.programmeStart ?? row.programmeStart,
+        body.programmeEnd ?? row.programmeEnd,
+      );
+      // The period is part of the audited record: it changes through an event in the history.
+      await this.engine.send(
+        row.instanceId,
+        {
+          type: 'programme.reschedule',
+          ...(body.programmeStart !== undefined ? { programmeStart: body.programmeStart } : {}),
+          ...(body.programmeEnd !== undefined ? { programmeEnd: body.programmeEnd } : {}),
+          ...(body.reason ? { reason: body.reason } : {}),
+        },
+        actorOf(principal),
+        {
+          within: (tx) =>
+            tx.nativeUpdate(
+              Programme,
+              { id },
+              {
+                ...contacts,
+                programmeStart: body.programmeStart ?? row.programmeStart,
+                programmeEnd: body.programmeEnd ?? row.programmeEnd,
+              },
+            ),
+        },
+      );
+    } else {
+      await em.nativeUpdate(Programme, { id }, contacts);
+    }
+    return this.get(id, principal);
+  }
+
+  async workflow(id: string, principal: Principal): Promise<WorkflowView> {
+    const row = await this.load(this.orm.em.fork(), id, principal);
+    return { programmeId: id, ...(await this.engine.view(row.instanceId)) };
+  }
+
+  async send(
+    id: string,
+    event: EventInput,
+    principal: Principal,
+    options: { expectedVersion?: number; idempotencyKey?: string },
+  ): Promise<WorkflowView> {
+    const row = await this.load(this.orm.em.fork(), id, principal);
+    const view = await this.engine.send(row.instanceId, event, actorOf(principal), {
+      ...options,
+      requestScope: `POST /api/programmes/${id}/workflow/events`,
+      within: (tx, next) => syncPeriod(tx, id, next),
+    });
+    return { programmeId: id, ...view };
+  }
+
+  async history(
+    id: string,
+    principal: Principal,
+    page: { cursor?: string; limit?: number },
+  ): Promise<Page<HistoryItem>> {
+    const row = await this.load(this.orm.em.fork(), id, principal);
+    const after = page.cursor === undefined ? 0 : Number(page.cursor);
+    if (!Number.isInteger(after) || after < 0) {
+      throw new InvalidRequest([
+        { field: 'cursor', message: 'er ugyldig', messageEn: 'is invalid' },
+      ]);
+    }
+    const result = await this.engine.history(row.instanceId, {
+      after,
+      limit: clampLimit(page.limit),
+    });
+    return {
+      items: result.items.map(({ actor, ...entry }) => ({
+        ...entry,
+        actor: { tokenId: actor.id, role: actor.role },
+      })),
+      nextCursor: result.nextCursor,
+    };
+  }
+
+  async verify(id: string, principal: Principal): Promise<Verification> {
+    const row = await this.load(this.orm.em.fork(), id, principal);
+    return this.engine.verify(row.instanceId);
+  }
+
+  async at(id: string, principal: Principal, time: Date): Promise<WorkflowView> {
+    const row = await this.load(this.orm.em.fork(), id, principal);
+    return { programmeId: id, ...(await this.engine.at(row.instanceId, time)) };
+  }
+
+  /** Open deadlines due before `before` across the programmes the caller may see. */
+  async deadlines(
+    principal: Principal,
+    before: string,
+    page: { cursor?: string; limit?: number },
+  ): Promise<Page<Record<string, unknown>>> {
+    const limit = clampLimit(page.limit);
+    const offset = page.cursor === undefined ? 0 : Number(page.cursor);
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw new InvalidRequest([
+        { field: 'cursor', message: 'er ugyldig', messageEn: 'is invalid' },
+      ]);
+    }
+    const em = this.orm.em.fork();
+    const programmes = await em.find(
+      Programme,
+      principal.programmeIds === null ? {} : { id: { $in: [...principal.programmeIds] } },
+      { fields: ['id', 'municipality', 'instanceId'] },
+    );
+    const byInstance = new Map(programmes.map((p) => [p.instanceId, p]));
+    if (byInstance.size === 0) return { items: [], nextCursor: null };
+    const rows = await em.find(
+      DeadlineRow,
+      { met: false, due: { $lt: before }, instanceId: { $in: [...byInstance.keys()] } },
+      { orderBy: { due: 'asc', instanceId: 'asc', key: 'asc' }, limit: limit + 1, offset },
+    );
+    const today = osloDay(this.clock.now());
+    const items = rows.slice(0, limit).map((d) => {
+      const programme = byInstance.get(d.instanceId)!;
+      return {
+        programmeId: programme.id,
+        municipality: programme.municipality,
+        kind: d.kind,
+        key: d.key,
+        label: d.label,
+        due: d.due,
+        met: d.met,
+        overdue: d.due < today,
+        recipients: d.recipients,
+      };
+    });
+    return { items, nextCursor: rows.length > limit ? String(offset + limit) : null };
+  }
+
+  /** Loads a programme the caller may see; anything else is unknown to them. */
+  private async load(em: EntityManager, id: string, principal: Principal): Promise<Programme> {
+    if (!canSee(principal, id)) throw new UnknownProgramme(id);
+    const row = await em.findOne(Programme, { id });
+    if (!row) throw new UnknownProgramme(id);
+    return row;
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    return (await this.orm.em.fork().count(Programme, { id })) === 1;
+  }
+
+  private async views(em: EntityManager, rows: Programme[]): Promise<ProgrammeView[]> {
+    if (rows.length === 0) return [];
+    const instanceIds = rows.map((r) => r.instanceId);
+    const instances = await em.find(
+      WorkflowInstance,
+      { id: { $in: instanceIds } },
+      { fields: ['id', 'state', 'status', 'version'] },
+    );
+    const deadlines = await em.find(
+      DeadlineRow,
+      { instanceId: { $in: instanceIds }, met: false },
+      { orderBy: { due: 'asc', key: 'asc' } },
+    );
+    const byId = new Map(instances.map((i) => [i.id, i]));
+    const next = new Map<string, DeadlineRow>();
+    for (const d of deadlines) if (!next.has(d.instanceId)) next.set(d.instanceId, d);
+    const today = osloDay(this.clock.now());
+    return rows.map((row) => {
+      const instance = byId.get(row.instanceId);
+      const deadline = next.get(row.instanceId);
+      return {
+        id: row.id,
+        municipality: row.municipality,
+        municipalityNumber: row.municipalityNumber,
+        programmeStart: row.programmeStart,
+        programmeEnd: row.programmeEnd,
+        board: row.board,
+        administrators: row.administrators,
+        mayor: row.mayor,
+        instanceId: row.instanceId,
+        phase: instance?.state.split('.')[0] ?? 'unknown',
+        state: instance?.state ?? 'unknown',
+        status: instance?.status ?? 'unknown',
+        version: instance?.version ?? 0,
+        nextDeadline: deadline
+          ? {
+              kind: deadline.kind,
+              key: deadline.key,
+              due: deadline.due,
+              overdue: deadline.due < today,
+              label: deadline.label,
+            }
+          : null,
+        createdAt: row.createdAt,
+        updatedAt: row.updatedAt,
+      };
+    });
+  }
+}
+
+/** Keeps the programme row's period equal to the workflow's, whichever way it was changed. */
+async function syncPeriod(
+  tx: EntityManager,
+  programmeId: string,
+  view: InstanceView,
+): Promise<void> {
+  const period = (view.context as ProgrammeContext).programme;
+  if (!period?.start || !period.end) return;
+  await tx.nativeUpdate(
+    Programme,
+    {
+      id: programmeId,
+      $or: [{ programmeStart: { $ne: period.start } }, { programmeEnd: { $ne: period.end } }],
+    },
+    { programmeStart: period.start, programmeEnd: period.end, updatedAt: view.updatedAt },
+  );
+}
+
+function assertPeriod(start: string, end: string): void {
+  if (start >= end) {
+    throw new InvalidRequest([
+      {
+        field: 'programmeEnd',
+        message: `må være etter programstart (${start})`,
+        messageEn: `must be after the programme start (${start})`,
+      },
+    ]);
+  }
+}
+
+function clampLimit(limit: number | undefined): number {
+  return Math.min(Math.max(limit ?? 50, 1), 200);
+}
+
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!createdAt || !id || !/^\d{4}-\d{2}-\d{2}T/.test(createdAt)) {
+    throw new InvalidRequest([{ field: 'cursor', message: 'er ugyldig', messageEn: 'is invalid' }]);
+  }
+  return { createdAt, id };
+}
