@@ -25,6 +25,7 @@ export function mikroOrmOptions(database: DatabaseSettings): Options {
   } satisfies Partial<Options>;
   const migrations = (dialect: 'sqlite' | 'postgresql') => ({
     tableName: 'mikro_orm_migrations',
+    silent: true,
     path: migrationsDir(dialect),
     pathTs: migrationsDir(dialect),
     snapshot: false,
