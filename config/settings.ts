@@ -30,6 +30,14 @@ export interface Settings {
   bodyLimitBytes: number;
   /** Allowed CORS origins; empty keeps CORS off. */
   corsOrigins: string[];
+  mail: {
+    /** Seconds between outbox polls; 0 turns the background sender off (tests, CLI). */
+    pollSeconds: number;
+    batchSize: number;
+    leaseSeconds: number;
+    retryBaseSeconds: number;
+    retryCapSeconds: number;
+  };
 }
 
 export class ConfigurationError extends Error {
@@ -64,6 +72,11 @@ const keys = {
   RATE_LIMIT_PER_MINUTE: '600',
   BODY_LIMIT_BYTES: '262144',
   CORS_ORIGINS: '',
+  MAIL_POLL_SECONDS: '10',
+  MAIL_BATCH_SIZE: '20',
+  MAIL_LEASE_SECONDS: '300',
+  MAIL_RETRY_BASE_SECONDS: '30',
+  MAIL_RETRY_CAP_SECONDS: '3600',
 } as const;
 
 type Key = keyof typeof keys;
@@ -103,7 +116,7 @@ export function loadSettings(
     problems.push(`PUBLIC_URL="${publicUrl}" must be an http(s) URL`);
   }
   const reminderCron = raw('REMINDER_CRON');
-  if (reminderCron.trim().split(/\s+/).length < 5) {
+  if (reminderCron !== 'off' && reminderCron.trim().split(/\s+/).length < 5) {
     problems.push(`REMINDER_CRON="${reminderCron}" is not a cron expression (five or six fields)`);
   }
   const offsetsText = raw('REMINDER_OFFSETS_DAYS');
@@ -144,6 +157,13 @@ export function loadSettings(
     inspect: ['1', 'true', 'yes'].includes(raw('INSPECT').toLowerCase()),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 1, 10_000_000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024, 50 * 1_048_576),
+    mail: {
+      pollSeconds: integer('MAIL_POLL_SECONDS', 0, 3600),
+      batchSize: integer('MAIL_BATCH_SIZE', 1, 1000),
+      leaseSeconds: integer('MAIL_LEASE_SECONDS', 5, 86_400),
+      retryBaseSeconds: integer('MAIL_RETRY_BASE_SECONDS', 1, 86_400),
+      retryCapSeconds: integer('MAIL_RETRY_CAP_SECONDS', 1, 7 * 86_400),
+    },
     corsOrigins: raw('CORS_ORIGINS')
       .split(',')
       .map((o) => o.trim())

@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
 import { ProgrammesModule } from './programmes/programmes.module';
+import { RemindersModule } from './reminders/reminders.module';
 
 export interface AppOptions {
   settings: Settings;
@@ -46,6 +47,7 @@ export class AppModule {
         EngineModule.forRoot(options.definitions),
         AuthModule,
         ProgrammesModule,
+        RemindersModule,
         HealthModule,
       ],
       providers: [

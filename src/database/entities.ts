@@ -4,6 +4,7 @@ import { IdempotencyRecordSchema } from '../engine/idempotency-record.entity';
 import { WorkflowInstanceSchema } from '../engine/workflow-instance.entity';
 import { HistoryEntrySchema } from '../history/history-entry.entity';
 import { ProgrammeSchema } from '../programmes/programme.entity';
+import { OutboxMailSchema } from '../reminders/outbox.entity';
 
 /** Every entity, listed rather than discovered, so ts-jest, tsc output and the CLI see the same set. */
 export const entities = [
@@ -13,4 +14,5 @@ export const entities = [
   IdempotencyRecordSchema,
   ProgrammeSchema,
   ApiTokenSchema,
+  OutboxMailSchema,
 ];

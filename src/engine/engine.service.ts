@@ -79,6 +79,20 @@ export interface HistoryEntryView {
   prevHash: string;
 }
 
+/** An event the engine just applied, inside its transaction: hooks add work that must commit with it. */
+export interface AcceptedEvent {
+  em: EntityManager;
+  instanceId: string;
+  definitionId: string;
+  before: AnyMachineSnapshot;
+  after: AnyMachineSnapshot;
+  event: EventObject & { meta: EventMeta };
+  seq: number;
+  at: string;
+}
+
+export type AcceptedEventHook = (accepted: AcceptedEvent) => Promise<void>;
+
 type StoredOutcome =
   | { kind: 'result'; result: unknown }
   | { kind: 'blocked'; type: string; state: string; blockedBy: Blocker[] };
@@ -96,6 +110,7 @@ const MAX_ATTEMPTS = 12;
 export class EngineService {
   private readonly logger = new Logger(EngineService.name);
   private readonly locking: boolean;
+  private readonly hooks: AcceptedEventHook[] = [];
 
   constructor(
     private readonly orm: MikroORM,
@@ -105,6 +120,11 @@ export class EngineService {
   ) {
     // SQLite has one writer and one pooled connection: transactions are already serialised.
     this.locking = settings.database.dialect === 'postgresql';
+  }
+
+  /** Work to do in the transaction of every accepted event (e.g. queue a notice e-mail). */
+  onAccepted(hook: AcceptedEventHook): void {
+    this.hooks.push(hook);
   }
 
   async create(
@@ -246,9 +266,22 @@ export class EngineService {
         });
         await em.insert(HistoryEntry, entry);
         headHash = entry.hash;
+        const before = snapshot;
         snapshot = next;
         await this.saveInstance(em, instance, registered, snapshot, seq, headHash, at, persisted);
         await this.replaceDeadlines(em, instanceId, registered, snapshot, at);
+        for (const hook of this.hooks) {
+          await hook({
+            em,
+            instanceId,
+            definitionId: instance.definitionId,
+            before,
+            after: snapshot,
+            event: machineEvent,
+            seq,
+            at,
+          });
+        }
         const view = this.view_(registered, instanceId, snapshot, seq, at);
         await options.within?.(em, view);
         const result: StoredOutcome = { kind: 'result', result: view };

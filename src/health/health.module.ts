@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { RemindersModule } from '../reminders/reminders.module';
 import { HealthController } from './health.controller';
 
-@Module({ controllers: [HealthController] })
+@Module({ imports: [RemindersModule], controllers: [HealthController] })
 export class HealthModule {}

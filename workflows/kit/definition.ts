@@ -1,4 +1,4 @@
-import type { AnyStateMachine, SnapshotFrom } from 'xstate';
+import type { AnyStateMachine, EventObject, SnapshotFrom } from 'xstate';
 import type { Day } from './calendar';
 import type { AnyGuardSpec } from './guards';
 import type { Text } from './text';
@@ -42,6 +42,21 @@ export interface Deadline {
   source: string;
 }
 
+/** An e-mail a definition wants sent at once because of an accepted event. */
+export interface Notice {
+  /** Unique among the notices of one event. */
+  key: string;
+  /** Recipient groups, as the definition names them in deadlines. */
+  recipients: string[];
+  subject: string;
+  lines: string[];
+}
+
+export interface Contact {
+  name: string;
+  email: string;
+}
+
 /** Changes a persisted snapshot made by an older version of a definition into the current shape. */
 export interface DefinitionMigration {
   /** The definition version the migration starts from. */
@@ -74,6 +89,16 @@ export interface WorkflowDefinition<TMachine extends AnyStateMachine = AnyStateM
     now: string,
     settings?: Readonly<Record<string, number>>,
   ): Deadline[];
+  /** What is still missing for a deadline to be met, as sentences for a reminder (Norwegian). */
+  missingFor?(snapshot: SnapshotFrom<TMachine>, deadline: Deadline, now: string): string[];
+  /** E-mails an accepted event calls for at once, judged from the snapshots before and after. */
+  notices?(
+    before: SnapshotFrom<TMachine>,
+    after: SnapshotFrom<TMachine>,
+    event: EventObject,
+  ): Notice[];
+  /** The people of a recipient group that the snapshot itself knows (e.g. the project leader). */
+  contacts?(snapshot: SnapshotFrom<TMachine>, group: string): Contact[];
   /** Numeric knobs an installation may change (e.g. days for the board's decision). */
   settings: Readonly<Record<string, { default: number; label: Text }>>;
   /** The rule data the machine is built from; part of the definition's content version. */

@@ -3,7 +3,9 @@ import { phases, reports, rules, costCategories } from './data';
 import { videreforingDeadlines } from './deadlines';
 import { events, roles, stateLabels } from './events';
 import { guardSpecs } from './guards';
+import { contactsOf, missingFor, noticesFor } from './notices';
 import { payloadClasses } from './payloads';
+import type { VidereforingEvent } from './types';
 import { videreforingMachine, type VidereforingMachine } from './machine';
 
 export const videreforing: WorkflowDefinition<VidereforingMachine> = {
@@ -19,6 +21,9 @@ export const videreforing: WorkflowDefinition<VidereforingMachine> = {
   guards: guardSpecs,
   stateLabels,
   deadlines: (snapshot, now, settings) => videreforingDeadlines(snapshot, now, settings),
+  missingFor: (snapshot, deadline, now) => missingFor(videreforing, snapshot, deadline, now),
+  notices: (before, after, event) => noticesFor(before, after, event as VidereforingEvent),
+  contacts: (snapshot, group) => contactsOf(snapshot, group),
   settings: {
     reportDecisionDays: {
       default: rules.reportDecisionDays.value,
