@@ -13,6 +13,7 @@ import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
 import { ProgrammesModule } from './programmes/programmes.module';
 import { RemindersModule } from './reminders/reminders.module';
+import { InspectionModule } from './inspection/inspection.module';
 
 export interface AppOptions {
   settings: Settings;
@@ -48,6 +49,7 @@ export class AppModule {
         AuthModule,
         ProgrammesModule,
         RemindersModule,
+        InspectionModule,
         HealthModule,
       ],
       providers: [
