@@ -172,7 +172,7 @@ function guardNames(guard: unknown): string[] {
     return Array.isArray(parts) ? parts.flatMap(guardNames) : [guard.name || 'inline'];
   }
   if (typeof guard === 'object' && 'type' in guard)
-    return [String((guard as { type: unknown }).type)];
+    return [String((guard).type)];
   return [];
 }
 
