@@ -96,10 +96,16 @@ export function toMermaid(graph: StateGraph): string {
 
 function nodeAttributes(node: GraphNode): string {
   const attributes = [`label=${quote(node.label)}`];
-  if (node.type === 'final')
-    attributes.push('shape=doubleoctagon', `fillcolor=${quote(COLOURS.final)}`);
-  if (node.visited) attributes.push(`fillcolor=${quote(COLOURS.visited)}`);
-  if (node.current) attributes.push(`fillcolor=${quote(COLOURS.current)}`, 'penwidth=2.5');
+  if (node.type === 'final') attributes.push('shape=doubleoctagon');
+  const fill = node.current
+    ? COLOURS.current
+    : node.visited
+      ? COLOURS.visited
+      : node.type === 'final'
+        ? COLOURS.final
+        : undefined;
+  if (fill) attributes.push(`fillcolor=${quote(fill)}`);
+  if (node.current) attributes.push('penwidth=2.5');
   return attributes.join(', ');
 }
 
