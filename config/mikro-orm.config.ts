@@ -64,6 +64,7 @@ export function mikroOrmOptions(database: DatabaseSettings): Options {
     driver: PostgreSqlDriver,
     clientUrl: database.url,
     migrations: migrations('postgresql'),
-    pool: { min: 0, max: database.poolSize },
+    // Migrations hold one connection for their advisory lock while the migrator needs another.
+    pool: { min: 0, max: Math.max(2, database.poolSize) },
   };
 }

@@ -161,3 +161,11 @@ export class UnknownToken extends DomainError {
     super(`Nøkkelen ${tokenId} finnes ikke eller er allerede trukket tilbake`);
   }
 }
+
+/** A token bound to some programmes asked for something only an all-programmes token may do. */
+export class ScopeTooNarrow extends DomainError {
+  readonly title = 'Token scope too narrow';
+  constructor(what: string) {
+    super(`${what} krever en nøkkel med tilgang til alle programmer`);
+  }
+}

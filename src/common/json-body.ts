@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import sjson from 'secure-json-parse';
 
 /** Deeper JSON than any event or programme needs; deeper bodies are refused before parsing. */
 export const MAX_JSON_DEPTH = 32;
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 class JsonBodyError extends Error {
   readonly statusCode = 400;
@@ -16,8 +17,9 @@ class JsonBodyError extends Error {
 
 /**
  * Replaces Fastify's JSON parser: refuses bodies nested deeper than MAX_JSON_DEPTH (a cheap scan
- * before JSON.parse, so 10 000 levels cost nothing), and refuses `__proto__`/`constructor.prototype`
- * keys instead of letting them reach an object.
+ * before JSON.parse, so 10 000 levels cost nothing), and refuses any `__proto__`, `constructor` or
+ * `prototype` key at any depth: class-transformer would skip such keys silently, so validation
+ * could not name them as unknown fields.
  */
 export function installJsonParser(fastify: FastifyInstance, bodyLimit: number): void {
   // Only JSON is accepted; anything else (text/plain included) is answered 415.
@@ -41,22 +43,23 @@ export function installJsonParser(fastify: FastifyInstance, bodyLimit: number): 
         );
         return;
       }
+      let forbidden: string | undefined;
+      let parsed: unknown;
       try {
-        done(
-          null,
-          sjson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }),
-        );
+        parsed = JSON.parse(body, (key: string, value: unknown) => {
+          if (FORBIDDEN_KEYS.has(key)) forbidden ??= key;
+          return value;
+        });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        const poisoned = /prototype|__proto__|constructor/i.test(message);
-        done(
-          new JsonBodyError(
-            message,
-            poisoned ? 'JSON_FORBIDDEN_KEY' : 'FST_ERR_CTP_INVALID_JSON_BODY',
-          ),
-          undefined,
-        );
+        done(new JsonBodyError(message, 'FST_ERR_CTP_INVALID_JSON_BODY'), undefined);
+        return;
       }
+      if (forbidden !== undefined) {
+        done(new JsonBodyError(`Forbidden key "${forbidden}"`, 'JSON_FORBIDDEN_KEY'), undefined);
+        return;
+      }
+      done(null, parsed);
     },
   );
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { osloDay } from '../../workflows/kit';
 import { actorOf, canSee, type Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
-import { InvalidRequest, UnknownProgramme } from '../common/errors';
+import { InvalidRequest, ScopeTooNarrow, UnknownProgramme } from '../common/errors';
 import { DeadlineRow } from '../engine/deadline.entity';
 import { EngineService, type EventInput, type HistoryEntryView } from '../engine/engine.service';
 import type { InstanceView } from '../engine/view';
@@ -76,6 +76,8 @@ export class ProgrammesService {
     principal: Principal,
     idempotencyKey?: string,
   ): Promise<ProgrammeView> {
+    // A new programme would lie outside a bound token's scope at once.
+    if (principal.programmeIds !== null) throw new ScopeTooNarrow('Å opprette programmer');
     assertPeriod(body.programmeStart, body.programmeEnd);
     const id = randomUUID();
     const now = this.clock.now().toISOString();

@@ -69,20 +69,27 @@ export function explainEvent(
       }),
     ]);
   }
-  const candidates = getNextTransitions(snapshot).filter((t) => t.eventType === event.type);
-  if (candidates.length === 0) {
-    const label = definition.events[event.type]!.label;
-    return blocked([
+  const candidates = getNextTransitions(snapshot).filter((t) =>
+    matchesEventType(t.eventType, event.type),
+  );
+  const label = definition.events[event.type]!.label;
+  const notHere = () =>
+    blocked([
       structural(STRUCTURAL_GUARDS.isAcceptedInState, {
         nb: `«${label.nb}» er ikke mulig i tilstanden «${stateLabel.nb}»`,
         en: `"${label.en}" is not possible in the state "${stateLabel.en}"`,
       }),
     ]);
-  }
+  if (candidates.length === 0) return notHere();
   const blockers: Blocker[] = [];
   for (const candidate of candidates) {
     const failed = guardFailures(definition, candidate.guard, snapshot.context, event, options);
-    if (failed.length === 0) return { type: event.type, allowed: true, blockedBy: [] };
+    if (failed.length === 0) {
+      // As XState decides: the first enabled transition wins, and one that neither moves nor
+      // acts swallows the event.
+      const acts = (candidate.target?.length ?? 0) > 0 || candidate.actions.length > 0;
+      return acts ? { type: event.type, allowed: true, blockedBy: [] } : notHere();
+    }
     blockers.push(...failed);
   }
   return blocked(unique(blockers));
@@ -149,6 +156,12 @@ function namedFailures(
     message: reason.nb,
     messageEn: reason.en,
   }));
+}
+
+/** XState's event descriptors: exact, `*`, or a `prefix.*` wildcard. */
+function matchesEventType(descriptor: string, type: string): boolean {
+  if (descriptor === type || descriptor === '*') return true;
+  return descriptor.endsWith('.*') && type.startsWith(descriptor.slice(0, -1));
 }
 
 function isComposite(guard: unknown): guard is CompositeGuard {

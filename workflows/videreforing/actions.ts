@@ -14,9 +14,10 @@ type Args<T extends VidereforingEvent['type']> = {
   event: EventOf<T>;
 };
 
-export function initialContext(input: VidereforingInput): VidereforingContext {
+export function initialContext(input: VidereforingInput | undefined): VidereforingContext {
   return {
-    programme: { ...input.programme },
+    // XState's transition() builds a throwaway actor without input on every call; that context is discarded.
+    programme: input ? { ...input.programme } : { municipality: '', start: '', end: '' },
     roles: {},
     phases: {},
     activities: {},

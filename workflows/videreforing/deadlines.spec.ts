@@ -644,6 +644,8 @@ describe('independence of the process time zone', () => {
           module: ts.ModuleKind.CommonJS,
           target: ts.ScriptTarget.ES2022,
           esModuleInterop: true,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
         },
       });
       module._compile(outputText, filename);

@@ -69,7 +69,8 @@ const isWithinLatestStartOrJustified: Guard = {
     en: 'No later than two years before the end, or justified',
   },
   source: rules.latestStartBeforeEnd.source,
-  inspectsPayload: false,
+  // Judges the payload's justification: before it is known, only the deadline warns.
+  inspectsPayload: true,
   check: (context, event) => {
     const latest = latestStartDay(context);
     const today = osloDay(event.meta.at);

@@ -88,6 +88,12 @@ const cancel = (phase: PhaseId | 'initiering') =>
     actions: { type: 'recordCancellation', params: { phase } },
   }) as const;
 
+/** Possible in every phase but not once the process has ended. */
+const always = {
+  'funding.apply': { guard: 'isFundingWithinShare', actions: 'recordFunding' },
+  'programme.reschedule': { guard: 'isValidProgrammePeriod', actions: 'recordReschedule' },
+} as const;
+
 const costs = (phase: PhaseId | 'initiering') =>
   ({ actions: { type: 'recordCost', params: { phase } } }) as const;
 
@@ -144,10 +150,6 @@ export const videreforingMachine = base.createMachine({
   id: 'videreforing',
   initial: 'initiering',
   context: ({ input }) => update.initialContext(input),
-  on: {
-    'funding.apply': { guard: 'isFundingWithinShare', actions: 'recordFunding' },
-    'programme.reschedule': { guard: 'isValidProgrammePeriod', actions: 'recordReschedule' },
-  },
   states: {
     initiering: {
       initial: 'forberedelse',
@@ -173,6 +175,7 @@ export const videreforingMachine = base.createMachine({
           target: 'forstudie',
         },
         'workflow.cancel': cancel('initiering'),
+        ...always,
       },
       states: { forberedelse: {}, anbudUte: {}, kontraktTildelt: {} },
     },
@@ -188,6 +191,7 @@ export const videreforingMachine = base.createMachine({
           actions: ['recordOwners', { type: 'completePhase', params: { phase: 'forstudie' } }],
         },
         'workflow.cancel': cancel('forstudie'),
+        ...always,
       },
       states: reportStages(
         'forstudie',
@@ -206,6 +210,7 @@ export const videreforingMachine = base.createMachine({
           actions: { type: 'completePhase', params: { phase: 'forprosjekt' } },
         },
         'workflow.cancel': cancel('forprosjekt'),
+        ...always,
       },
       states: reportStages('forprosjekt', 'hasCompleteForprosjektReport'),
     },
@@ -215,6 +220,7 @@ export const videreforingMachine = base.createMachine({
       on: {
         'cost.record': costs('hovedprosjekt'),
         'workflow.cancel': cancel('hovedprosjekt'),
+        ...always,
       },
       states: {
         arbeid: {
