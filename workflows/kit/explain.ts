@@ -70,7 +70,7 @@ export function explainEvent(
     ]);
   }
   const candidates = getNextTransitions(snapshot).filter((t) =>
-    matchesEventType(t.eventType, event.type),
+    matchesEventType(String(t.eventType), event.type),
   );
   const label = definition.events[event.type]!.label;
   const notHere = () =>
