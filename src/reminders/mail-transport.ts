@@ -40,13 +40,16 @@ export class MailTransport implements OnApplicationShutdown {
     this.emlDir = join(settings.dataDir, 'mail');
     this.kind = settings.smtpUrl ? 'smtp' : 'eml';
     if (settings.smtpUrl) {
-      this.smtp = nodemailer.createTransport(settings.smtpUrl, {
+      // The URL goes inside the options object: nodemailer reads a second argument as defaults
+      // for every message, not as transport options, so pooling and timeouts would be ignored.
+      this.smtp = nodemailer.createTransport({
+        url: settings.smtpUrl,
         pool: true,
         maxConnections: 3,
         connectionTimeout: 10_000,
         greetingTimeout: 10_000,
         socketTimeout: 60_000,
-      } as never);
+      });
     }
   }
 

@@ -28,20 +28,22 @@ export function missingFor(
   now: string,
 ): string[] {
   const context = snapshot.context;
-  const blockersOf = (type: VidereforingEvent['type']) =>
+  const blockersOf = (type: VidereforingEvent['type'], payloadKnown = false) =>
     explainEvent(
       definition,
       snapshot as never,
       { type, meta: { at: now, actor: { id: '', role: '' } } },
-      { payloadKnown: false },
+      { payloadKnown },
     )
       .blockedBy.filter((b) => b.guard !== 'isAcceptedInState')
       .map((b) => b.message);
   switch (deadline.kind) {
-    case 'latestStart':
-      return blockersOf('forstudie.start').length > 0
-        ? blockersOf('forstudie.start')
-        : ['Alt er klart: forstudien kan startes nå'];
+    case 'latestStart': {
+      // Judged as a start without a justification (a known, empty payload): once the deadline
+      // has passed, the written justification is part of what is missing.
+      const blockers = blockersOf('forstudie.start', true);
+      return blockers.length > 0 ? blockers : ['Alt er klart: forstudien kan startes nå'];
+    }
     case 'tenderAnswer':
       return ['Kontrakten er ikke tildelt ennå'];
     case 'forstudieEnd':
