@@ -29,6 +29,7 @@ export default tseslint.config(
       '*.config.js',
       '*.config.mjs',
       'src/migrations/*/Migration*.ts',
+      'test/support/*.js',
     ],
   },
   js.configs.recommended,
