@@ -52,7 +52,7 @@ describe('README', () => {
 
   it('walks a newcomer from start to a started pre-study', async () => {
     const port = await freePort();
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
