@@ -171,8 +171,7 @@ function guardNames(guard: unknown): string[] {
     const parts = (guard as { guards?: unknown[] }).guards;
     return Array.isArray(parts) ? parts.flatMap(guardNames) : [guard.name || 'inline'];
   }
-  if (typeof guard === 'object' && 'type' in guard)
-    return [String((guard).type)];
+  if (typeof guard === 'object' && 'type' in guard) return [String(guard.type)];
   return [];
 }
 
