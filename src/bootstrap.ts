@@ -7,6 +7,7 @@ import type { Settings } from '../config/settings';
 import { redact } from '../config/settings';
 import { AppModule, type AppOptions } from './app.module';
 import { installJsonParser } from './common/json-body';
+import { setupOpenApi } from './docs/openapi';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const PINO_LEVEL: Record<Settings['logLevel'], string> = {
@@ -62,6 +63,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     },
   });
   if (settings.corsOrigins.length > 0) app.enableCors({ origin: settings.corsOrigins });
+  setupOpenApi(app);
   // On SIGTERM/SIGINT: close the app (HTTP server, ORM), then exit 0 rather than re-raise the signal.
   app.enableShutdownHooks([], { useProcessExit: true });
   return app;

@@ -1,12 +1,16 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
+import { ApiAuth, ApiProblems } from '../docs/decorators';
+import { schemaRef } from '../docs/refs';
 import { osloDay } from '../../workflows/kit';
 import { ProgrammesService, type Page } from './programmes.service';
 import { DeadlinesQuery } from './query.dto';
 import { instantOf } from './time';
 
+@ApiTags('deadlines')
 @Controller('api/deadlines')
 export class DeadlinesController {
   constructor(
@@ -16,6 +20,19 @@ export class DeadlinesController {
 
   /** Open deadlines due before `before` (default: a year from now), across visible programmes. */
   @Get()
+  @ApiOperation({
+    summary: 'Open deadlines across programmes',
+    description:
+      'Open deadlines due before `before` (default: a year from now) in the programmes the token may ' +
+      'see, earliest first.',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'A page of open deadlines',
+    schema: schemaRef('DeadlinePage'),
+  })
+  @ApiAuth()
+  @ApiProblems(400)
   list(
     @Query() query: DeadlinesQuery,
     @CurrentPrincipal() principal: Principal,

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsEmail,
   IsIn,
   IsInt,
@@ -107,8 +108,11 @@ export class ConsultantPayload extends PersonPayload {
 
 export class RolesAssignPayload {
   @Name() prosjekteier!: string;
-  @ValidateNested() @Type(() => PersonPayload) prosjektansvarlig!: PersonPayload;
-  @ValidateNested() @Type(() => ProjectLeaderPayload) prosjektleder!: ProjectLeaderPayload;
+  @IsDefined() @ValidateNested() @Type(() => PersonPayload) prosjektansvarlig!: PersonPayload;
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ProjectLeaderPayload)
+  prosjektleder!: ProjectLeaderPayload;
 }
 
 export class TenderPublishPayload {
@@ -118,7 +122,7 @@ export class TenderPublishPayload {
 }
 
 export class ContractAwardPayload {
-  @ValidateNested() @Type(() => ConsultantPayload) consultant!: ConsultantPayload;
+  @IsDefined() @ValidateNested() @Type(() => ConsultantPayload) consultant!: ConsultantPayload;
   @IsDay() awardedAt!: string;
   @IsOptional() @Amount() feeNok?: number;
 }
