@@ -13,6 +13,11 @@ import { mikroOrmOptions } from '../config/mikro-orm.config';
  */
 async function main(): Promise<void> {
   const name = process.argv[2];
+  if (name !== undefined && !/^[A-Za-z0-9_]+$/.test(name)) {
+    throw new Error(
+      `The migration name becomes part of a class name: use letters, digits and _ («${name}»)`,
+    );
+  }
   const sourceRoot = join(process.cwd(), 'src', 'migrations');
 
   const scratch = mkdtempSync(join(tmpdir(), 'videreforing-migration-'));

@@ -25,6 +25,7 @@ import {
   InvalidEvent,
   NotYetCreated,
   TransitionBlocked,
+  UnknownDefinitionVersion,
   UnknownEventType,
   UnknownInstance,
   VersionConflict,
@@ -101,6 +102,13 @@ type StoredOutcome =
 class ConcurrentUpdate extends Error {}
 
 const MAX_ATTEMPTS = 12;
+
+/** How often the history stores a whole snapshot; `at(time)` replays at most this many events. */
+export const CHECKPOINT_EVERY = 25;
+
+function isCheckpoint(kind: HistoryKind, seq: number): boolean {
+  return kind !== 'event' || seq % CHECKPOINT_EVERY === 0;
+}
 
 /**
  * Runs workflow instances: load → pure transition → persist in one transaction (snapshot, history
@@ -305,20 +313,59 @@ export class EngineService {
     const em = this.orm.em.fork();
     const instance = await this.load(em, instanceId, false);
     const iso = time.toISOString();
-    const entry = await em.findOne(
+    const target = await em.findOne(
       HistoryEntry,
       { instanceId, at: { $lte: iso } },
+      { orderBy: { seq: 'desc' }, fields: ['seq', 'at'] },
+    );
+    if (!target) throw new NotYetCreated(instanceId, iso);
+    const registered = this.registry.get(instance.definitionId);
+    const snapshot = await this.snapshotAt(em, instance, registered, target.seq);
+    return this.view_(registered, instanceId, snapshot, target.seq, target.at, iso);
+  }
+
+  /**
+   * The snapshot after entry `seq`: the nearest stored checkpoint at or before it, brought to the
+   * current definition version, then the events after it replayed with their recorded time and actor.
+   */
+  private async snapshotAt(
+    em: EntityManager,
+    instance: WorkflowInstance,
+    registered: RegisteredDefinition,
+    seq: number,
+  ): Promise<AnyMachineSnapshot> {
+    const checkpoint = await em.findOne(
+      HistoryEntry,
+      { instanceId: instance.id, seq: { $lte: seq }, snapshot: { $ne: null } },
       { orderBy: { seq: 'desc' } },
     );
-    if (!entry) throw new NotYetCreated(instanceId, iso);
-    const registered = this.registry.get(instance.definitionId);
+    if (!checkpoint?.snapshot) throw new UnknownInstance(instance.id);
     const { persisted } = this.registry.upgrade(
       instance.definitionId,
-      entry.definitionVersion,
-      entry.snapshot,
+      checkpoint.definitionVersion,
+      checkpoint.snapshot,
     );
-    const snapshot = this.registry.restore(instance.definitionId, persisted);
-    return this.view_(registered, instanceId, snapshot, entry.seq, entry.at, iso);
+    let snapshot = this.registry.restore(instance.definitionId, persisted);
+    if (checkpoint.seq === seq) return snapshot;
+    const events = await em.find(
+      HistoryEntry,
+      { instanceId: instance.id, seq: { $gt: checkpoint.seq, $lte: seq } },
+      { orderBy: { seq: 'asc' }, exclude: ['snapshot'] as never },
+    );
+    for (const entry of events) {
+      if (entry.definitionVersion !== registered.version) {
+        // Events recorded under an older definition cannot be replayed by the current machine.
+        throw new UnknownDefinitionVersion(
+          instance.definitionId,
+          entry.definitionVersion,
+          registered.version,
+        );
+      }
+      const meta: EventMeta = { at: entry.at, actor: { id: entry.actorId, role: entry.actorRole } };
+      const event = { ...entry.payload, type: entry.eventType, meta } as EventObject;
+      snapshot = transition(registered.definition.machine, snapshot, event)[0];
+    }
+    return snapshot;
   }
 
   async history(
@@ -355,7 +402,7 @@ export class EngineService {
     for (const entry of entries) {
       if (entry.kind === 'created') {
         snapshot = initialTransition(registered.definition.machine, entry.payload)[0];
-      } else if (entry.kind === 'migrated') {
+      } else if (entry.kind === 'migrated' && entry.snapshot) {
         snapshot = this.registry.restore(instance.definitionId, entry.snapshot);
       } else if (snapshot) {
         const meta: EventMeta = {
@@ -556,7 +603,8 @@ export class EngineService {
       fromState: args.fromState,
       toState: pathOf(args.snapshot),
       definitionVersion: args.definitionVersion,
-      snapshot: args.persisted,
+      // Checkpoints only: every snapshot in every entry would grow the history quadratically.
+      snapshot: isCheckpoint(args.kind, args.seq) ? args.persisted : null,
       prevHash: args.prevHash,
       hash: '',
     };

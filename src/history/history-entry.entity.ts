@@ -19,8 +19,11 @@ export class HistoryEntry {
   fromState!: string | null;
   toState!: string;
   definitionVersion!: string;
-  /** The persisted snapshot after the change: lets auditors see the state at any time. */
-  snapshot!: Record<string, unknown>;
+  /**
+   * The persisted snapshot after the change, kept on checkpoints (creation, migration, every 25th
+   * entry); the state at any other time is the nearest checkpoint with the events after it replayed.
+   */
+  snapshot!: Record<string, unknown> | null;
   prevHash!: string;
   hash!: string;
 }
@@ -43,7 +46,7 @@ export const HistoryEntrySchema = new EntitySchema<HistoryEntry>({
     fromState: { type: 'string', length: 200, nullable: true },
     toState: { type: 'string', length: 200 },
     definitionVersion: { type: 'string', length: 64 },
-    snapshot: { type: 'json' },
+    snapshot: { type: 'json', nullable: true },
     prevHash: { type: 'string', length: 64 },
     hash: { type: 'string', length: 64 },
   },

@@ -7,6 +7,7 @@ import {
   UnknownInstance,
   VersionConflict,
 } from '../../src/common/errors';
+import { CHECKPOINT_EVERY } from '../../src/engine/engine.service';
 import { dialects } from '../support/databases';
 import { useApp } from '../support/engine-harness';
 import { nordkyn, payloads } from '../support/videreforing-driver';
@@ -309,6 +310,39 @@ describe.each(dialects())('EngineService on %s', (dialect) => {
         h.engine.at(created.instanceId, new Date('2026-03-01T00:00:00Z')),
       ).rejects.toBeInstanceOf(NotYetCreated);
     });
+  });
+
+  it('rebuilds any past moment from the nearest checkpoint and the events after it', async () => {
+    h.clock.set('2026-03-02T08:00:00.000Z');
+    const view = await createInForstudie();
+    const seen: { at: Date; context: unknown; version: number }[] = [];
+    for (let i = 1; i <= 2 * CHECKPOINT_EVERY + 3; i += 1) {
+      h.clock.advance(60_000);
+      const after = await h.engine.send(
+        view.instanceId,
+        {
+          type: 'cost.record',
+          category: 'andreKostnader',
+          amountNok: i,
+          date: '2026-03-02',
+          description: `Utlegg ${i}`,
+        },
+        leader,
+      );
+      seen.push({ at: h.clock.now(), context: after.context, version: after.version });
+    }
+    const stored = await h.sql<{ seq: number }>(
+      'select seq from history_entry where instance_id = ? and snapshot is not null order by seq',
+      [view.instanceId],
+    );
+    expect(stored.map((r) => Number(r.seq))).toEqual([1, CHECKPOINT_EVERY, 2 * CHECKPOINT_EVERY]);
+    for (const moment of seen) {
+      const then = await h.engine.at(view.instanceId, new Date(moment.at.getTime() + 30_000));
+      expect({ version: then.version, context: then.context }).toEqual({
+        version: moment.version,
+        context: moment.context,
+      });
+    }
   });
 
   describe('verify', () => {
