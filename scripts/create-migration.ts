@@ -87,7 +87,9 @@ function writeIndex(dir: string, dialect: 'sqlite' | 'postgresql'): void {
     '];',
     '',
   ];
-  writeFileSync(join(dir, 'index.ts'), lines.join('\n'));
+  const index = join(dir, 'index.ts');
+  writeFileSync(index, lines.join('\n'));
+  execFileSync(join(process.cwd(), 'node_modules', '.bin', 'prettier'), ['--write', index]);
 }
 
 main().catch((error: unknown) => {

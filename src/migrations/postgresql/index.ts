@@ -9,5 +9,8 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261128034512_initial', class: Migration20261128034512_initial },
   { name: 'Migration20261128040011_tokens', class: Migration20261128040011_tokens },
   { name: 'Migration20261128041552_outbox', class: Migration20261128041552_outbox },
-  { name: 'Migration20261128050618_sparse_snapshots', class: Migration20261128050618_sparse_snapshots },
+  {
+    name: 'Migration20261128050618_sparse_snapshots',
+    class: Migration20261128050618_sparse_snapshots,
+  },
 ];

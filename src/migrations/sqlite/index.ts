@@ -9,5 +9,8 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261128034512_initial', class: Migration20261128034512_initial },
   { name: 'Migration20261128040010_tokens', class: Migration20261128040010_tokens },
   { name: 'Migration20261128041551_outbox', class: Migration20261128041551_outbox },
-  { name: 'Migration20261128050618_sparse_snapshots', class: Migration20261128050618_sparse_snapshots },
+  {
+    name: 'Migration20261128050618_sparse_snapshots',
+    class: Migration20261128050618_sparse_snapshots,
+  },
 ];
