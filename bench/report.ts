@@ -1,0 +1,595 @@
+import type { Config } from './config';
+import type { EngineResults } from './engine';
+import type { RestResults } from './rest';
+import type { StartupResult, SweepResults } from './sweep';
+import { fmt, mb, pct, ratio, type Machine } from './support';
+
+export interface Results {
+  started: Date;
+  seconds: number;
+  loadEnd: number[];
+  machine: Machine;
+  config: Config;
+  rest: RestResults | null;
+  engine: EngineResults | null;
+  sweep: SweepResults | null;
+  startup: StartupResult | null;
+  notes: string[];
+}
+
+interface Check {
+  measure: string;
+  result: string;
+  target: string;
+  met: boolean | null;
+}
+
+const verdict = (met: boolean | null) => (met === null ? '—' : met ? 'met' : '**not met**');
+
+const ms = (value: number, digits = 1) => `${fmt(value, digits)} ms`;
+const us = (value: number) => `${fmt(value, value < 10 ? 2 : 1)} µs`;
+
+/** The targets of issue 7, each judged on ratios measured in this run. */
+export function checks(r: Results): Check[] {
+  const list: Check[] = [];
+  const rest = r.rest;
+  const engine = r.engine;
+  const restRow = (kind: string, mode: string) =>
+    rest?.rows.find((row) => row.kind === kind && row.mode === mode);
+  const normal = restRow('sqlite-normal', 'per-connection');
+  if (normal) {
+    list.push({
+      measure:
+        'REST events/s, SQLite NORMAL ÷ bare NestJS POST (server CPU per request: bare ÷ this)',
+      result: `${ratio(normal.ratio)} (CPU ${ratio(normal.cpuRatio)})`,
+      target: '≥ 0.25',
+      met: normal.ratio >= 0.25,
+    });
+  }
+  const pgRest = restRow('postgresql', 'per-connection');
+  const pgEngine = engine?.stores.find((s) => s.kind === 'postgresql');
+  if (pgRest && pgEngine?.concurrent) {
+    const value = pgRest.rps / pgEngine.concurrent.raw.eps;
+    list.push({
+      measure: `REST events/s, PostgreSQL ÷ the same SQL by the raw driver (${rest!.connections} concurrent, part 2)`,
+      result: ratio(value),
+      target: '≥ 0.5',
+      met: value >= 0.5,
+    });
+  }
+  for (const store of engine?.stores ?? []) {
+    list.push({
+      measure: `Engine without HTTP ÷ raw driver, ${store.label} (one at a time)`,
+      result: ratio(store.ratio),
+      target: '≥ 0.5',
+      met: store.ratio >= 0.5,
+    });
+  }
+  const share = transitionShare(r);
+  if (share) {
+    list.push({
+      measure: 'XState transition() ÷ one REST request (CPU, SQLite NORMAL)',
+      result: pct(share.transition / share.requestUs, 2),
+      target: '≤ 2 %',
+      met: share.transition / share.requestUs <= 0.02,
+    });
+  }
+  for (const store of r.sweep?.stores ?? []) {
+    list.push({
+      measure: `Sweep ${fmt(r.sweep!.large)} ÷ ${fmt(r.sweep!.small)} instances (1 % due), per due reminder, ${store.label}`,
+      result: ratio(store.ratioPerDue),
+      target: '≤ 1.5',
+      met: store.ratioPerDue <= 1.5,
+    });
+    list.push({
+      measure: `Sweep ${fmt(r.sweep!.large)} ÷ ${fmt(r.sweep!.small)} instances, same due count, ${store.label}`,
+      result: ratio(store.ratioSameDue),
+      target: '≤ 1.5',
+      met: store.ratioSameDue <= 1.5,
+    });
+    list.push({
+      measure: `Sweep uses the (met, due) index, ${store.label}`,
+      result: store.phases.every((p) => p.usesIndex) ? 'yes' : 'no',
+      target: 'yes',
+      met: store.phases.every((p) => p.usesIndex),
+    });
+  }
+  const normalEngine = engine?.stores.find((s) => s.kind === 'sqlite-normal');
+  const hashStep = engine?.micro.find((m) => m.step.startsWith('entryHash'));
+  if (normalEngine && hashStep) {
+    const noHash = normalEngine.withoutHash;
+    const hashShare = hashStep.us / normalEngine.orm.cpuUs;
+    list.push({
+      measure:
+        'Hash chain: entryHash ÷ one engine send (CPU, SQLite NORMAL)' +
+        (noHash
+          ? `; A/B events/s with ÷ without hashing ${ratio(noHash.ratio)}, CPU without ÷ with ${ratio(noHash.cpuRatio)} (see part 6)`
+          : ''),
+      result: pct(hashShare, 2),
+      target: '≤ 5 %',
+      met: hashShare <= 0.05,
+    });
+  }
+  if (share?.hash !== undefined) {
+    list.push({
+      measure: 'entryHash ÷ one REST request (CPU, SQLite NORMAL)',
+      result: pct(share.hash / share.requestUs, 2),
+      target: '≤ 5 %',
+      met: share.hash / share.requestUs <= 0.05,
+    });
+  }
+  for (const item of rest?.rss ?? []) {
+    if (item.label === 'bare') continue;
+    const end = item.rounds[item.rounds.length - 1] ?? item.afterWarmup;
+    list.push({
+      measure: `RSS after warm-up → after the last round, ${item.label} (${fmt(item.minutes, 1)} min of load, not 10)`,
+      result: `${mb(item.afterWarmup)} → ${mb(end)} (${end >= item.afterWarmup ? '+' : ''}${pct(end / item.afterWarmup - 1)})`,
+      target: '≤ +10 % (after 10 min)',
+      met: null,
+    });
+  }
+  const memory = r.sweep?.memory;
+  if (memory) {
+    list.push({
+      measure: `RSS idle, ${fmt(memory.instances)} instances stored ÷ empty database (SQLite)`,
+      result: `${ratio(memory.ratio)} (${mb(memory.loadedIdle)})`,
+      target: '—',
+      met: null,
+    });
+  }
+  if (r.startup) {
+    list.push({
+      measure: 'Start-up to /health on the embedded default ÷ bare NestJS app',
+      result: `${ratio(r.startup.warmMs / r.startup.bareMs)} (${fmt(r.startup.warmMs)} ms; new database ${fmt(r.startup.coldMs)} ms)`,
+      target: '—',
+      met: null,
+    });
+  }
+  for (const item of rest?.persisted ?? []) {
+    const ok = item.stored >= item.acknowledged;
+    list.push({
+      measure: `Acknowledged events found in the history, ${item.label}`,
+      result: `${item.acknowledged} acknowledged, ${item.stored} stored`,
+      target: 'none lost',
+      met: ok,
+    });
+  }
+  return list;
+}
+
+/** CPU microseconds of one REST request (server process) and of the pure steps measured. */
+function transitionShare(r: Results) {
+  const normal = r.rest?.rows.find(
+    (row) => row.kind === 'sqlite-normal' && row.mode === 'per-connection',
+  );
+  const transition = r.engine?.micro.find((m) => m.step === 'XState transition()');
+  const hash = r.engine?.micro.find((m) => m.step.startsWith('entryHash'));
+  if (!normal || !transition) return null;
+  return { requestUs: normal.cpuUs, transition: transition.us, hash: hash?.us };
+}
+
+export function markdown(r: Results): string {
+  const out: string[] = [];
+  const line = (text = '') => out.push(text);
+  const table = (head: string[], rows: string[][]) => {
+    line(`| ${head.join(' | ')} |`);
+    line(`| ${head.map(() => '---').join(' | ')} |`);
+    for (const row of rows) line(`| ${row.join(' | ')} |`);
+    line();
+  };
+  const m = r.machine;
+  const c = r.config;
+
+  line('# Benchmark results');
+  line();
+  line(
+    `Generated by \`npm run bench\` (\`bench/run.ts\`) on ${r.started.toISOString()}, ` +
+      `${c.quick ? '**quick smoke run (BENCH_QUICK=1) — not for comparison**' : 'full run'}, ` +
+      `in ${fmt(r.seconds / 60, 1)} minutes. Regenerated by every run; do not edit by hand.`,
+  );
+  line();
+  line(
+    'Every figure that is judged is a **ratio to a baseline measured in the same run** (the bare ' +
+      'endpoint in the same round, the raw driver in the same round, the same sweep at 10× fewer ' +
+      'instances), and the **median of several runs**: the machine is shared, so absolute numbers ' +
+      'vary with whatever else runs on it and are given only for scale.',
+  );
+  line();
+  line('## Machine');
+  line();
+  table(
+    [
+      'CPU',
+      'cores',
+      'memory',
+      'Node',
+      'OS',
+      'load average (1/5/15 min) at start → end',
+      'SQLite',
+      'PostgreSQL',
+    ],
+    [
+      [
+        m.cpu,
+        String(m.cores),
+        `${m.memoryGb} GB`,
+        m.node,
+        m.os,
+        `${m.loadStart.join(' / ')} → ${r.loadEnd.join(' / ')}`,
+        m.sqlite,
+        m.postgres ?? 'not reachable: skipped',
+      ],
+    ],
+  );
+
+  line('## Summary against the targets of issue 7');
+  line();
+  table(
+    ['measure', 'result', 'target', ''],
+    checks(r).map((k) => [k.measure, k.result, k.target, verdict(k.met)]),
+  );
+  if (r.notes.length > 0) {
+    for (const note of r.notes) line(`- ${note}`);
+    line();
+  }
+
+  if (r.rest) {
+    const rest = r.rest;
+    line('## 1. Persisted events through the REST API');
+    line();
+    line(
+      `\`POST /api/programmes/:id/workflow/events\` with \`cost.record\` (always accepted) by a ` +
+        `projectLeader token, programmes in **${rest.phase}**, a unique \`Idempotency-Key\` per request, ` +
+        `${rest.connections} connections, autocannon for ${c.duration} s per run, ${c.rounds} rounds. ` +
+        `*per-connection*: each connection sends to its own instance; *one instance*: all connections ` +
+        `send to the same one (the row lock / single writer serialises them). Every ` +
+        `${c.eventsPerInstance} events an instance is replaced by a fresh one, so snapshots stay ` +
+        `the size of a real programme's. The baseline is a bare NestJS app (\`bench/bare-app.ts\`, ` +
+        `same FastifyAdapter, one JSON POST route, no database) measured in the same round.`,
+    );
+    line();
+    table(
+      [
+        'target',
+        'mode',
+        'events/s (median)',
+        'ratio to bare (median)',
+        'p50',
+        'p99',
+        'ratios per round',
+        'server CPU per request',
+        'CPU ratio (bare ÷ this)',
+      ],
+      rest.rows.map((row) => [
+        row.label,
+        row.mode,
+        fmt(row.rps),
+        row.mode === 'bare' ? '1' : ratio(row.ratio),
+        ms(row.p50, 0),
+        ms(row.p99, 0),
+        row.ratios.map(ratio).join(', '),
+        us(row.cpuUs),
+        row.mode === 'bare' ? '1' : ratio(row.cpuRatio),
+      ]),
+    );
+    line(
+      'Server CPU per request is the CPU time (user + system, from /proc) the server process used ' +
+        'during a run divided by the requests it acknowledged: unlike events/s it does not depend on ' +
+        'how much of the machine other processes took, so its ratio is the steadier of the two.',
+    );
+    line();
+    line(
+      'Every acknowledged (2xx) event must be in the history afterwards (a few more may be: ' +
+        'requests in flight when autocannon stops are still committed):',
+    );
+    line();
+    table(
+      ['store', 'acknowledged', 'in the history'],
+      rest.persisted.map((p) => [p.label, fmt(p.acknowledged), fmt(p.stored)]),
+    );
+    table(
+      ['process', 'RSS after warm-up', 'RSS after each round', 'minutes of load', 'errors logged'],
+      rest.rss.map((item) => {
+        const errors = rest.serverErrors.find((e) => e.label === item.label);
+        return [
+          item.label,
+          mb(item.afterWarmup),
+          item.rounds.map(mb).join(', '),
+          fmt(item.minutes, 1),
+          String(errors?.count ?? 0),
+        ];
+      }),
+    );
+    const firstError = rest.serverErrors.find((e) => e.first)?.first;
+    if (firstError) line(`First error logged: \`${firstError.slice(0, 300)}\`\n`);
+    if (rest.wrapped) {
+      line(
+        'Note: a run sent more events than estimated and reused instances (larger snapshots).\n',
+      );
+    }
+  }
+
+  if (r.engine) {
+    const engine = r.engine;
+    line('## 2. The engine without HTTP against the raw driver');
+    line();
+    line(
+      `\`EngineService.send(cost.record)\` in a loop in this process (the compiled service, no HTTP, ` +
+        `no idempotency key) against the same writes through the raw driver (better-sqlite3 / pg): ` +
+        `one transaction — select the instance (\`for update\` on PostgreSQL), insert the history ` +
+        `entry (with its hash, computed by the same \`entryHash\`), update the instance with a version ` +
+        `check, delete and re-insert the deadlines. The raw path builds the next snapshot by hand ` +
+        `(no XState, no validation, no view). ${c.engineRuns} runs of ${c.engineSeconds} s each, ` +
+        `interleaved; the ratio is taken per run, then the median. CPU per event is this ` +
+        `process's (on PostgreSQL the database server's share is elsewhere).`,
+    );
+    line();
+    const rows: string[][] = [];
+    for (const s of engine.stores) {
+      rows.push([
+        s.label,
+        'one at a time',
+        fmt(s.orm.eps),
+        fmt(s.raw.eps),
+        ratio(s.ratio),
+        `${ms(s.orm.p50, 2)} / ${ms(s.orm.p99, 2)}`,
+        `${ms(s.raw.p50, 2)} / ${ms(s.raw.p99, 2)}`,
+        `${us(s.orm.cpuUs)} / ${us(s.raw.cpuUs)}`,
+      ]);
+      if (s.concurrent) {
+        rows.push([
+          s.label,
+          `${c.connections} concurrent`,
+          fmt(s.concurrent.orm.eps),
+          fmt(s.concurrent.raw.eps),
+          ratio(s.concurrent.ratio),
+          `${ms(s.concurrent.orm.p50, 2)} / ${ms(s.concurrent.orm.p99, 2)}`,
+          `${ms(s.concurrent.raw.p50, 2)} / ${ms(s.concurrent.raw.p99, 2)}`,
+          `${us(s.concurrent.orm.cpuUs)} / ${us(s.concurrent.raw.cpuUs)}`,
+        ]);
+      }
+    }
+    table(
+      [
+        'store',
+        'senders',
+        'engine events/s',
+        'raw events/s',
+        'engine ÷ raw',
+        'engine p50 / p99',
+        'raw p50 / p99',
+        'CPU per event, engine / raw',
+      ],
+      rows,
+    );
+
+    line('## 3. Where the time of one send goes');
+    line();
+    const share = transitionShare(r);
+    const normal = engine.stores.find((s) => s.kind === 'sqlite-normal');
+    const sendUs = normal ? normal.orm.cpuUs : Number.NaN;
+    line(
+      `Each pure step of a send timed alone in CPU time (median of ${c.microRuns} batches of ` +
+        `~${c.microMs} ms) on a typical snapshot (${fmt(engine.microSnapshotBytes)} bytes of ` +
+        `persisted JSON, ${Math.floor(c.eventsPerInstance / 2)} costs recorded), as a share of the ` +
+        `server CPU of one REST request (SQLite NORMAL, per-connection, part 1` +
+        `${share ? `: ${us(share.requestUs)}` : ''}) and of the CPU of one \`EngineService.send\` ` +
+        `(SQLite NORMAL, part 2: ${us(sendUs)}).`,
+    );
+    line();
+    table(
+      ['step', 'time', 'share of a REST request', 'share of an engine send'],
+      engine.micro.map((step) => [
+        step.step,
+        us(step.us),
+        share ? pct(step.us / share.requestUs, 2) : 'n/a',
+        pct(step.us / sendUs, 2),
+      ]),
+    );
+  }
+
+  if (r.sweep) {
+    const sweep = r.sweep;
+    line('## 4. Reminder sweep');
+    line();
+    line(
+      `\`RemindersService.sweep()\` in this process with a fixed clock, on instances inserted by SQL ` +
+        `(a real programme made through the service, copied: instance, programme and deadline rows). ` +
+        `Due instances carry the programme's real latest-start deadline 7 days ahead; the others one ` +
+        `deadline years ahead and one met. The outbox is emptied before each sweep, so each queues ` +
+        `every due reminder again; "repeat" is the sweep right after, with everything already queued ` +
+        `(the steady state every 15 minutes). Median of ${c.sweepRuns}. With 1 % due, 10× the ` +
+        `instances is also 10× the reminders to compose, so the judged ratios are per due reminder ` +
+        `and, separately, ${fmt(sweep.large)} instances with as many due as at ${fmt(sweep.small)}. ` +
+        `(Taken literally, 1 % due at both sizes cannot give ≤ 1.5: the work to do grows 10×.)`,
+    );
+    line();
+    for (const s of sweep.stores) {
+      line(`### ${s.label} (seeded in ${fmt(s.seedSeconds, 1)} s)`);
+      line();
+      table(
+        ['instances', 'due', 'sweep (median)', 'per due reminder', 'repeat sweep', 'runs'],
+        s.phases.map((p) => [
+          fmt(p.instances),
+          fmt(p.due),
+          ms(p.ms),
+          ms(p.ms / p.due, 2),
+          ms(p.repeatMs),
+          p.runs.map((x) => fmt(x, 0)).join(', '),
+        ]),
+      );
+      line(
+        `Ratios: ${fmt(sweep.large)} ÷ ${fmt(sweep.small)} at 1 % due **${ratio(s.ratioLiteral)}** (10× the due ` +
+          `reminders), per due reminder **${ratio(s.ratioPerDue)}**, with the same due count ` +
+          `**${ratio(s.ratioSameDue)}**.`,
+      );
+      line();
+      const last = s.phases[s.phases.length - 1]!;
+      line(
+        `Plan of the candidates query (as MikroORM builds it) at ${fmt(last.instances)} instances:`,
+      );
+      line();
+      line('```');
+      for (const l of last.plan) line(l);
+      line('```');
+      line();
+    }
+  }
+
+  if (r.sweep?.memory || r.startup) {
+    line('## 5. Memory and start-up');
+    line();
+    const mem = r.sweep?.memory;
+    if (mem) {
+      line(
+        `Resident set size of the service process (compiled, \`node dist/src/main.js\`, SQLite FULL, ` +
+          `cron and mail poller off), median of 5 samples after it settled:`,
+      );
+      line();
+      table(
+        ['process', 'RSS'],
+        [
+          ['bare NestJS app (reference)', mb(mem.bareIdle)],
+          ['service, empty database, idle', mb(mem.emptyIdle)],
+          [`service, ${fmt(mem.instances)} instances stored, idle`, mb(mem.loadedIdle)],
+          [
+            `the same after \`POST /api/reminders/run\` (queued ${fmt(mem.sweepQueued)})`,
+            mb(mem.afterSweep),
+          ],
+        ],
+      );
+      line(`Stored ÷ empty: **${ratio(mem.ratio)}**.`);
+      line();
+    }
+    if (r.startup) {
+      const s = r.startup;
+      line(
+        `Start-up: from spawning \`node dist/src/main.js\` to the first 200 from \`/health\`, on the ` +
+          `embedded default (SQLite file, every other setting default). Median of ${s.cold.length}.`,
+      );
+      line();
+      table(
+        ['', 'time (median)', 'ratio to the bare app', 'runs'],
+        [
+          ['bare NestJS app', ms(s.bareMs, 0), '1', s.bare.map((x) => fmt(x, 0)).join(', ')],
+          [
+            'service, new database (migrations run)',
+            ms(s.coldMs, 0),
+            ratio(s.coldMs / s.bareMs),
+            s.cold.map((x) => fmt(x, 0)).join(', '),
+          ],
+          [
+            'service, existing database',
+            ms(s.warmMs, 0),
+            ratio(s.warmMs / s.bareMs),
+            s.warm.map((x) => fmt(x, 0)).join(', '),
+          ],
+        ],
+      );
+    }
+  }
+
+  if (r.engine) {
+    line('## 6. History verification and the cost of the hash chain');
+    line();
+    const rows: string[][] = [];
+    for (const s of r.engine.stores) {
+      const v = s.verification;
+      if (!v) continue;
+      rows.push([
+        s.label,
+        `${fmt(v.instances)} chains, ${fmt(v.entries)} entries`,
+        fmt(v.withReadEps),
+        fmt(v.cpuEps),
+        v.allValid ? 'yes' : '**no**',
+        v.rawValid ? 'yes' : '**no**',
+      ]);
+    }
+    line(
+      '`EngineService.verify` (reads each chain through the ORM, recomputes every hash) over the ' +
+        'chains written in part 2, and `verifyChain` alone on entries already in memory:',
+    );
+    line();
+    table(
+      [
+        'store',
+        'verified',
+        'entries/s with the read',
+        'entries/s in memory',
+        'all valid',
+        'raw-path chains valid',
+      ],
+      rows,
+    );
+    const normal = r.engine.stores.find((s) => s.withoutHash);
+    if (normal?.withoutHash) {
+      const w = normal.withoutHash;
+      const hash = r.engine.micro.find((m) => m.step.startsWith('entryHash'));
+      const share = transitionShare(r);
+      line(
+        `The engine on SQLite NORMAL, one at a time, with hashing and with \`entryHash\` swapped for ` +
+          `a constant, in ${w.ratios.length} pairs of back-to-back runs (order alternating): ` +
+          `**${fmt(w.withHash.eps)}** vs **${fmt(w.orm.eps)}** events/s (with ÷ without per pair: ` +
+          `${w.ratios.map(ratio).join(', ')}; median **${ratio(w.ratio)}**), CPU per event ` +
+          `${us(w.withHash.cpuUs)} vs ${us(w.orm.cpuUs)} (without ÷ with per pair: ` +
+          `${w.cpuRatios.map(ratio).join(', ')}; median **${ratio(w.cpuRatio)}**). The spread of ` +
+          `the pairs is the machine's noise; the hash is too cheap to show through it.` +
+          (hash
+            ? ` Timed alone, one \`entryHash\` takes ${us(hash.us)} of CPU ` +
+              `(an ordinary event's entry; with sparse checkpoints it hashes no snapshot): ` +
+              `${pct(hash.us / normal.orm.cpuUs, 2)} of an engine send` +
+              (share ? ` and ${pct(hash.us / share.requestUs, 2)} of a REST request.` : '.')
+            : ''),
+      );
+      line();
+    }
+  }
+
+  line('## Method');
+  line();
+  line(
+    '- `npm run bench` builds the service (`tsc`) and runs `tsx bench/run.ts`. The service always runs ' +
+      'compiled: as a child process (`node dist/src/main.js`, settings in its environment, its log to ' +
+      'a file) for HTTP, or required from `dist/` for the in-process parts — tsx does not emit the ' +
+      'decorator metadata Nest needs. `bench/bare-app.ts` is compiled with the same metadata to ' +
+      '`dist/bench/bare-app.js`.',
+  );
+  line(
+    '- HTTP load comes from autocannon in the benchmark process, the server is another process: ' +
+      `on ${m.cores} cores they share the machine with anything else running, hence ratios only.`,
+  );
+  line(
+    '- Service settings under load: the defaults, except `RATE_LIMIT_PER_MINUTE=10000000`, ' +
+      `\`REMINDER_CRON=off\`, \`ADMIN_TOKEN\` set, and \`LOG_LEVEL=${c.logLevel}\` (JSON request logs to a file).` +
+      ' SQLite NORMAL / FULL is `SQLITE_SYNCHRONOUS`; PostgreSQL is a scratch database on ' +
+      '127.0.0.1:5432 with the default pool of 10.',
+  );
+  line(
+    '- Every store is a fresh scratch database (a temporary SQLite file or a `videreforing_bench_*` ' +
+      'PostgreSQL database), removed at the end.',
+  );
+  line(
+    `- Sizes (environment): BENCH_ROUNDS=${c.rounds}, BENCH_DURATION=${c.duration}, ` +
+      `BENCH_CONNECTIONS=${c.connections}, BENCH_EVENTS_PER_INSTANCE=${c.eventsPerInstance}, ` +
+      `BENCH_ENGINE_RUNS=${c.engineRuns}, BENCH_ENGINE_SECONDS=${c.engineSeconds}, ` +
+      `BENCH_SWEEP_SMALL=${c.sweepSmall}, BENCH_SWEEP_LARGE=${c.sweepLarge}, ` +
+      `BENCH_SWEEP_RUNS=${c.sweepRuns}, BENCH_STARTUP_RUNS=${c.startupRuns}, BENCH_MICRO_RUNS=${c.microRuns}; ` +
+      '`BENCH_QUICK=1` for a one-minute smoke run, `BENCH_ONLY=rest,engine,transition,sweep,memory,history` ' +
+      'for some parts, `BENCH_POSTGRES=0|1` to skip or require PostgreSQL.',
+  );
+  line(
+    '- Not measured here: RSS after 10 minutes of load (the growth above covers the few minutes of ' +
+      'the REST rounds), and the load and fault tests of issue 7 (`npm run test:faults`).',
+  );
+  line();
+  return out.join('\n');
+}
+
+export function summary(r: Results): string {
+  return checks(r)
+    .map(
+      (k) =>
+        `  ${k.met === null ? ' ' : k.met ? '✓' : '✗'} ${k.measure}: ${k.result} (target ${k.target})`,
+    )
+    .join('\n');
+}

@@ -1,0 +1,483 @@
+import autocannon from 'autocannon';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ts from 'typescript';
+import { config } from './config';
+import { openDb } from './raw';
+import {
+  ADMIN_TOKEN,
+  COST_BODY,
+  programmeBody,
+  ROLES_EVENT,
+  serviceEnv,
+  START_EVENT,
+} from './service';
+import {
+  distDir,
+  ROOT,
+  STORE_LABEL,
+  log,
+  loggedErrors,
+  median,
+  scratchStore,
+  sleep,
+  startChild,
+  tempDir,
+  type Child,
+  type Store,
+  type StoreKind,
+} from './support';
+
+export type Mode = 'bare' | 'per-connection' | 'one-instance';
+
+export interface LoadRun {
+  rps: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  /** CPU time the server process used per acknowledged request, in microseconds. */
+  cpuUs: number;
+}
+
+export interface RestRow {
+  id: string;
+  label: string;
+  kind: StoreKind | 'bare';
+  mode: Mode;
+  runs: LoadRun[];
+  /** Per round: this target's throughput / the bare endpoint's in the same round. */
+  ratios: number[];
+  rps: number;
+  p50: number;
+  p99: number;
+  ratio: number;
+  cpuUs: number;
+  /** The bare endpoint's server CPU per request ÷ this one's (median of rounds). */
+  cpuRatio: number;
+}
+
+export interface RestResults {
+  phase: string;
+  phaseNote: string | null;
+  connections: number;
+  rows: RestRow[];
+  /** Events acknowledged with 2xx vs history rows of cost.record found in each store afterwards. */
+  persisted: { label: string; acknowledged: number; stored: number }[];
+  /** RSS of each process after the warm-up and after each round. */
+  rss: { label: string; afterWarmup: number; rounds: number[]; minutes: number }[];
+  serverErrors: { label: string; count: number; first: string | null }[];
+  /** Some connection ran out of fresh instances and reused one (its snapshot kept growing). */
+  wrapped: boolean;
+}
+
+// ---- HTTP helpers ------------------------------------------------------------------------------
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function api(
+  base: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  timeoutMs = 60_000,
+): Promise<Answer> {
+  const response = await fetch(base + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = { text };
+  }
+  return { status: response.status, body: parsed };
+}
+
+function expectOk(answer: Answer, what: string): Record<string, unknown> {
+  if (answer.status < 200 || answer.status >= 300) {
+    throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 400)}`);
+  }
+  return answer.body;
+}
+
+/** Creates programmes over the API and brings each to the benchmark's phase; returns their ids. */
+export async function createProgrammes(
+  base: string,
+  count: number,
+  phase: 'forstudie' | 'initiering',
+  concurrency = 4,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      const created = expectOk(
+        await api(base, 'POST', '/api/programmes', ADMIN_TOKEN, programmeBody()),
+        'create programme',
+      );
+      const id = String(created.id);
+      const events = `/api/programmes/${id}/workflow/events`;
+      expectOk(await api(base, 'POST', events, ADMIN_TOKEN, ROLES_EVENT), 'roles.assign');
+      if (phase === 'forstudie') {
+        expectOk(await api(base, 'POST', events, ADMIN_TOKEN, START_EVENT), 'forstudie.start');
+      }
+      ids.push(id);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return ids;
+}
+
+async function leaderToken(base: string): Promise<string> {
+  const created = expectOk(
+    await api(base, 'POST', '/api/tokens', ADMIN_TOKEN, {
+      role: 'projectLeader',
+      label: 'benchmark',
+    }),
+    'create token',
+  );
+  return String(created.token);
+}
+
+// ---- the bare app ------------------------------------------------------------------------------
+
+/** Compiles bench/bare-app.ts with tsc's decorator metadata to dist/bench/bare-app.js. */
+export function buildBareApp(): string {
+  const source = ts.sys.readFile(join(ROOT, 'bench', 'bare-app.ts'));
+  if (source === undefined) throw new Error('bench/bare-app.ts is missing');
+  const output = ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      esModuleInterop: true,
+    },
+    fileName: 'bare-app.ts',
+  });
+  const dir = join(distDir(), 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'bare-app.js');
+  writeFileSync(file, output.outputText);
+  return file;
+}
+
+// ---- autocannon --------------------------------------------------------------------------------
+
+/** Hands out fresh instances; wraps around (and says so) when the estimate was too low. */
+class Pool {
+  private cursor = 0;
+  wrapped = false;
+  constructor(private readonly ids: string[]) {}
+  next(): string {
+    if (this.cursor >= this.ids.length) this.wrapped = true;
+    const id = this.ids[this.cursor % this.ids.length]!;
+    this.cursor += 1;
+    return id;
+  }
+}
+
+interface Context {
+  programme?: string;
+}
+
+async function cannon(
+  base: string,
+  token: string,
+  seconds: number,
+  route: (context: Context) => string,
+): Promise<LoadRun> {
+  // One request entry per event an instance takes: autocannon gives each connection a fresh
+  // context when it wraps around the list, which is when a connection moves to a fresh instance.
+  const requests = Array.from({ length: config.eventsPerInstance }, () => ({
+    setupRequest: (request: autocannon.Request, context: object): autocannon.Request => ({
+      ...request,
+      path: route(context),
+      headers: { ...request.headers, 'idempotency-key': randomUUID() },
+    }),
+  }));
+  const result = await autocannon({
+    url: base,
+    method: 'POST',
+    connections: config.connections,
+    pipelining: 1,
+    duration: seconds,
+    timeout: 30,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: COST_BODY,
+    requests,
+  });
+  return {
+    rps: result['2xx'] / result.duration,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuUs: 0,
+  };
+}
+
+// ---- the run -----------------------------------------------------------------------------------
+
+interface Target {
+  id: string;
+  label: string;
+  kind: StoreKind | 'bare';
+  mode: Mode;
+  child: Child;
+  store?: Store;
+  token: string;
+  /** Acknowledged events, warm-up included. */
+  acknowledged: number;
+  lastRps: number;
+}
+
+/**
+ * Does forstudie.start work? (It needs the notice e-mail queued in its transaction.) If it does not
+ * answer within a few seconds, the benchmark records cost.record in initiering instead, and says so.
+ */
+async function probePhase(
+  cwd: string,
+): Promise<{ phase: 'forstudie' | 'initiering'; note: string | null }> {
+  if (config.phase === 'initiering') return { phase: 'initiering', note: null };
+  const store = scratchStore('sqlite-normal');
+  const child = await startChild(
+    'probe',
+    join(distDir(), 'src', 'main.js'),
+    serviceEnv(store),
+    cwd,
+  );
+  try {
+    const created = expectOk(
+      await api(child.url, 'POST', '/api/programmes', ADMIN_TOKEN, programmeBody()),
+      'create programme',
+    );
+    const events = `/api/programmes/${String(created.id)}/workflow/events`;
+    expectOk(await api(child.url, 'POST', events, ADMIN_TOKEN, ROLES_EVENT), 'roles.assign');
+    try {
+      expectOk(
+        await api(child.url, 'POST', events, ADMIN_TOKEN, START_EVENT, 8_000),
+        'forstudie.start',
+      );
+      return { phase: 'forstudie', note: null };
+    } catch (error) {
+      const reason = (error as Error).message.slice(0, 300);
+      const logged = loggedErrors(child.logFile)[0]?.slice(0, 300);
+      return {
+        phase: 'initiering',
+        note:
+          `forstudie.start failed on SQLite (${reason})` +
+          (logged ? `; the service logged: ${logged}` : '') +
+          ' — cost.record was measured in initiering instead (BENCH_PHASE=forstudie to insist).',
+      };
+    }
+  } finally {
+    await child.stop();
+    store.drop();
+  }
+}
+
+export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
+  const cwd = tempDir();
+  const probe = await probePhase(cwd);
+  if (probe.note) log(`WARNING: ${probe.note}`);
+  const phase = probe.phase;
+  const M = config.eventsPerInstance;
+  const C = config.connections;
+
+  const bareScript = buildBareApp();
+  const bare = await startChild('bare', bareScript, {}, cwd);
+  const targets: Target[] = [
+    {
+      id: 'bare',
+      label: 'bare NestJS JSON POST',
+      kind: 'bare',
+      mode: 'bare',
+      child: bare,
+      token: 'none',
+      acknowledged: 0,
+      lastRps: 0,
+    },
+  ];
+  const stores: Store[] = [];
+  const services: Child[] = [bare];
+  try {
+    for (const kind of kinds) {
+      const store = scratchStore(kind);
+      stores.push(store);
+      const child = await startChild(
+        `service-${kind}`,
+        join(distDir(), 'src', 'main.js'),
+        serviceEnv(store, { LOG_LEVEL: config.logLevel }),
+        cwd,
+      );
+      services.push(child);
+      const token = await leaderToken(child.url);
+      for (const mode of ['per-connection', 'one-instance'] as const) {
+        targets.push({
+          id: `${kind}:${mode}`,
+          label: STORE_LABEL[kind],
+          kind,
+          mode,
+          child,
+          store,
+          token,
+          acknowledged: 0,
+          lastRps: 0,
+        });
+      }
+    }
+
+    let wrapped = false;
+    const runTarget = async (target: Target, seconds: number): Promise<LoadRun> => {
+      let route: (context: Context) => string;
+      let pool: Pool | undefined;
+      if (target.mode === 'bare') {
+        route = () => '/bench/echo';
+      } else {
+        const expected = Math.max(target.lastRps, 50) * seconds * 2.5;
+        const count =
+          target.mode === 'per-connection'
+            ? C * (Math.ceil(expected / C / M) + 1)
+            : Math.ceil(expected / M) + 1;
+        pool = new Pool(await createProgrammes(target.child.url, count, phase));
+        const events = (id: string) => `/api/programmes/${id}/workflow/events`;
+        if (target.mode === 'per-connection') {
+          const p = pool;
+          route = (context) => events((context.programme ??= p.next()));
+        } else {
+          let sent = 0;
+          let current = '';
+          const p = pool;
+          route = () => {
+            if (sent % M === 0) current = p.next();
+            sent += 1;
+            return events(current);
+          };
+        }
+      }
+      const cpu = target.child.cpuMs();
+      const run = await cannon(target.child.url, target.token, seconds, route);
+      run.cpuUs = ((target.child.cpuMs() - cpu) * 1000) / Math.max(run.ok, 1);
+      if (pool?.wrapped) wrapped = true;
+      target.acknowledged += run.ok;
+      target.lastRps = run.rps;
+      if (run.non2xx > 0 || run.errors > 0) {
+        log(`  ${target.id}: ${run.non2xx} non-2xx responses, ${run.errors} errors`);
+      }
+      return run;
+    };
+
+    log(`REST: warm-up ${config.warmup} s per target (${C} connections, phase ${phase})`);
+    for (const target of targets) {
+      if (target.mode === 'one-instance') continue;
+      await runTarget(target, config.warmup);
+    }
+    // The one-instance targets start from the per-connection estimate.
+    for (const target of targets) {
+      if (target.mode === 'one-instance') {
+        target.lastRps = targets.find((t) => t.id === `${target.kind}:per-connection`)!.lastRps;
+      }
+    }
+    const rssStart = new Map(services.map((s) => [s.name, s.rssBytes()]));
+    const rssRounds = new Map<string, number[]>(services.map((s) => [s.name, []]));
+    const loadStarted = performance.now();
+
+    const runs = new Map<string, LoadRun[]>(targets.map((t) => [t.id, []]));
+    const ratios = new Map<string, number[]>(targets.map((t) => [t.id, []]));
+    const cpuRatios = new Map<string, number[]>(targets.map((t) => [t.id, []]));
+    for (let round = 1; round <= config.rounds; round += 1) {
+      const inRound = new Map<string, LoadRun>();
+      for (const target of targets) {
+        const run = await runTarget(target, config.duration);
+        inRound.set(target.id, run);
+        runs.get(target.id)!.push(run);
+        log(
+          `  round ${round} ${target.id.padEnd(28)} ${run.rps.toFixed(0).padStart(6)} req/s ` +
+            `p50 ${run.p50} ms p99 ${run.p99} ms, server CPU ${run.cpuUs.toFixed(0)} µs/request`,
+        );
+        await sleep(200);
+      }
+      const bareRun = inRound.get('bare')!;
+      for (const target of targets) {
+        const run = inRound.get(target.id)!;
+        ratios.get(target.id)!.push(run.rps / bareRun.rps);
+        cpuRatios.get(target.id)!.push(bareRun.cpuUs / run.cpuUs);
+      }
+      for (const s of services) rssRounds.get(s.name)!.push(s.rssBytes());
+    }
+    const minutes = (performance.now() - loadStarted) / 60_000;
+
+    const rows: RestRow[] = targets.map((t) => {
+      const list = runs.get(t.id)!;
+      return {
+        id: t.id,
+        label: t.label,
+        kind: t.kind,
+        mode: t.mode,
+        runs: list,
+        ratios: ratios.get(t.id)!,
+        rps: median(list.map((r) => r.rps)),
+        p50: median(list.map((r) => r.p50)),
+        p99: median(list.map((r) => r.p99)),
+        ratio: median(ratios.get(t.id)!),
+        cpuUs: median(list.map((r) => r.cpuUs)),
+        cpuRatio: median(cpuRatios.get(t.id)!),
+      };
+    });
+
+    const rss = services.map((s) => ({
+      label: s.name,
+      afterWarmup: rssStart.get(s.name)!,
+      rounds: rssRounds.get(s.name)!,
+      minutes,
+    }));
+
+    // Every acknowledged event must be in the history.
+    const persisted: RestResults['persisted'] = [];
+    for (const store of stores) {
+      const acknowledged = targets
+        .filter((t) => t.store === store)
+        .reduce((sum, t) => sum + t.acknowledged, 0);
+      const db = openDb(store);
+      const [row] = await db.query<{ n: number | string }>(
+        "select count(*) as n from history_entry where event_type = 'cost.record'",
+      );
+      await db.close();
+      persisted.push({ label: store.label, acknowledged, stored: Number(row?.n ?? 0) });
+    }
+    const serverErrors = services.map((s) => {
+      const errors = loggedErrors(s.logFile);
+      return { label: s.name, count: errors.length, first: errors[0] ?? null };
+    });
+    return {
+      phase,
+      phaseNote: probe.note,
+      connections: C,
+      rows,
+      persisted,
+      rss,
+      serverErrors,
+      wrapped,
+    };
+  } finally {
+    for (const child of services) await child.stop();
+    for (const store of stores) store.drop();
+  }
+}
