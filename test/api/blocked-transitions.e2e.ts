@@ -6,6 +6,7 @@ import {
   hovedprosjektIds,
   payloads,
 } from '../support/videreforing-driver';
+import { SPEC_EVENT_ROLES } from '../support/spec-roles';
 
 /**
  * Every blocked transition of SPEC §2 over HTTP: 409 problem+json naming each guard with its exact
@@ -19,27 +20,7 @@ jest.setTimeout(30_000);
 
 type Role = 'admin' | 'board' | 'projectLeader' | 'auditor';
 
-/** Who may send which event (SPEC §4). */
-const EVENT_ROLES: Record<string, Role[]> = {
-  'roles.assign': ['admin'],
-  'tender.publish': ['admin'],
-  'contract.award': ['admin'],
-  'forstudie.start': ['admin'],
-  'activity.complete': ['admin', 'projectLeader'],
-  'activity.reopen': ['admin', 'projectLeader'],
-  'cost.record': ['admin', 'projectLeader'],
-  'funding.apply': ['admin'],
-  'report.submit': ['admin', 'projectLeader'],
-  'report.approve': ['admin', 'board'],
-  'report.reject': ['admin', 'board'],
-  'budgetOverrun.approve': ['admin', 'board'],
-  'forprosjekt.start': ['admin'],
-  'hovedprosjekt.start': ['admin'],
-  'company.register': ['admin'],
-  'board.elect': ['admin'],
-  'hovedprosjekt.complete': ['admin'],
-  'workflow.cancel': ['admin'],
-};
+const EVENT_ROLES = SPEC_EVENT_ROLES;
 
 /** A valid payload for every event type (SPEC §4.2). */
 const VALID: Record<string, Record<string, unknown>> = {

@@ -6,33 +6,14 @@ import {
   hovedprosjektIds,
   payloads,
 } from '../support/videreforing-driver';
+import { SPEC_EVENT_ROLES } from '../support/spec-roles';
 
 /**
  * One municipality's whole videreføring, from the programme's creation to `etablert`, through the
  * REST API alone (SPEC §4): every role acts with its own token, the auditor reads what happened.
  */
 
-/** Who may send which event (SPEC §4). */
-const EVENT_ROLES: Record<string, string[]> = {
-  'roles.assign': ['admin'],
-  'tender.publish': ['admin'],
-  'contract.award': ['admin'],
-  'forstudie.start': ['admin'],
-  'activity.complete': ['admin', 'projectLeader'],
-  'activity.reopen': ['admin', 'projectLeader'],
-  'cost.record': ['admin', 'projectLeader'],
-  'funding.apply': ['admin'],
-  'report.submit': ['admin', 'projectLeader'],
-  'report.approve': ['admin', 'board'],
-  'report.reject': ['admin', 'board'],
-  'budgetOverrun.approve': ['admin', 'board'],
-  'forprosjekt.start': ['admin'],
-  'hovedprosjekt.start': ['admin'],
-  'company.register': ['admin'],
-  'board.elect': ['admin'],
-  'hovedprosjekt.complete': ['admin'],
-  'workflow.cancel': ['admin'],
-};
+const EVENT_ROLES = SPEC_EVENT_ROLES;
 
 const VIEW_KEYS = [
   'programmeId',
