@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Settings } from '../../config/settings';
@@ -33,10 +33,14 @@ interface OutboxRow {
  * that dies leaves its lease to expire, and another takes the row over.
  */
 @Injectable()
-export class OutboxService implements OnApplicationShutdown {
+export class OutboxService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Outbox');
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private running: Promise<SendResult> | undefined;
+  /** Set at shutdown: no more claims or sends start. */
+  private closing = false;
+  /** Rows being handed to the SMTP server right now; never released while in flight. */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -55,14 +59,20 @@ export class OutboxService implements OnApplicationShutdown {
 
   private async drain(): Promise<SendResult> {
     const result: SendResult = { sent: 0, failed: 0, retrying: 0 };
-    for (;;) {
+    while (!this.closing) {
       const rows = await this.claim();
-      if (rows.length === 0) return result;
+      if (rows.length === 0) break;
       for (const row of rows) {
-        const outcome = await this.deliver(row);
-        result[outcome] += 1;
+        if (this.closing) break;
+        this.inFlight.add(row.id);
+        try {
+          result[await this.deliver(row)] += 1;
+        } finally {
+          this.inFlight.delete(row.id);
+        }
       }
     }
+    return result;
   }
 
   private async claim(): Promise<OutboxRow[]> {
@@ -167,20 +177,26 @@ export class OutboxService implements OnApplicationShutdown {
       );
   }
 
-  /** On shutdown, hands back rows claimed but not sent, so another sender need not wait for the lease. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the transport and the database close: stop claiming, give a send in flight a moment, and
+   * hand back the rows claimed but not sent, so another sender need not wait for their lease. A row
+   * still in flight keeps its lease: releasing it could send it twice.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     try {
-      // Give a send in flight a moment to finish; a slow server must not hold shutdown for long.
       await Promise.race([
         this.running?.catch(() => undefined),
         new Promise((r) => setTimeout(r, 5000).unref()),
       ]);
+      const keep = [...this.inFlight];
       await this.orm.em
         .fork()
         .getConnection()
         .execute(
-          `update mail_outbox set status = 'pending', lease_owner = null, lease_until = null where lease_owner = ? and status = 'sending'`,
-          [this.owner],
+          `update mail_outbox set status = 'pending', lease_owner = null, lease_until = null, attempts = attempts - 1
+           where lease_owner = ? and status = 'sending'${keep.length ? ` and id not in (${keep.map(() => '?').join(', ')})` : ''}`,
+          [this.owner, ...keep],
           'run',
         );
     } catch (error) {
