@@ -151,6 +151,12 @@ export function toProblem(error: unknown): { problem: Problem; internal: boolean
       internal: false,
     };
   }
+  if (isUnavailable(error)) {
+    return {
+      problem: problem(503, 'service-unavailable', 'Service unavailable', STATUS_TITLES[503]![1]),
+      internal: true,
+    };
+  }
   const statusCode = (error as { statusCode?: unknown }).statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const [title, detail] = STATUS_TITLES[statusCode] ?? ['Bad request', 'Ugyldig forespørsel'];
@@ -165,6 +171,30 @@ export function toProblem(error: unknown): { problem: Problem; internal: boolean
     ),
     internal: true,
   };
+}
+
+/**
+ * The database cannot be reached or the pool is exhausted: the request was not applied and may be
+ * retried, so it is a 503, not a defect.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300',
+]);
+
+function isUnavailable(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown; constructor?: { name?: unknown } };
+  if (e?.name === 'KnexTimeoutError' || e?.constructor?.name === 'ConnectionException') return true;
+  return typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code);
 }
 
 function slugOf(title: string): string {
