@@ -88,7 +88,6 @@ export class ProgrammesService {
         end: body.programmeEnd,
       },
     };
-    let programmeId: string = id;
     const view = await this.engine.create(PROGRAMME_DEFINITION, input, actorOf(principal), {
       idempotencyKey,
       requestScope: `POST /api/programmes ${JSON.stringify(body)}`,
@@ -112,12 +111,12 @@ export class ProgrammesService {
         });
       },
     });
-    // A replayed creation returns the programme made the first time.
-    if (!(await this.exists(id))) {
-      const row = await this.orm.em.fork().findOne(Programme, { instanceId: view.instanceId });
-      if (row) programmeId = row.id;
-    }
-    return this.get(programmeId, principal);
+    // Found by its instance: a replayed creation returns the programme made the first time.
+    const em = this.orm.em.fork();
+    const row = await em.findOne(Programme, { instanceId: view.instanceId });
+    if (!row) throw new UnknownProgramme(id);
+    const [programme] = await this.views(em, [row]);
+    return programme!;
   }
 
   async list(
@@ -314,10 +313,6 @@ export class ProgrammesService {
     const row = await em.findOne(Programme, { id });
     if (!row) throw new UnknownProgramme(id);
     return row;
-  }
-
-  private async exists(id: string): Promise<boolean> {
-    return (await this.orm.em.fork().count(Programme, { id })) === 1;
   }
 
   private async views(em: EntityManager, rows: Programme[]): Promise<ProgrammeView[]> {
