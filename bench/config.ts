@@ -1,3 +1,5 @@
+import type { StoreKind } from './support';
+
 /**
  * Sizes of the benchmark, from the environment. `BENCH_QUICK=1` is a smoke run of about a minute;
  * the defaults are a full run of under ten minutes on a 2-core machine.
@@ -22,7 +24,15 @@ function decimal(name: string, fallback: number): number {
   return value;
 }
 
-const parts = ['rest', 'engine', 'transition', 'sweep', 'memory', 'history'] as const;
+const parts = [
+  'rest',
+  'engine',
+  'transition',
+  'sweep',
+  'memory',
+  'history',
+  'memory-load',
+] as const;
 export type Part = (typeof parts)[number];
 
 function only(): Set<Part> {
@@ -35,6 +45,18 @@ function only(): Set<Part> {
     }
   }
   return new Set(chosen as Part[]);
+}
+
+const STORE_KINDS: readonly StoreKind[] = ['sqlite-full', 'sqlite-normal', 'postgresql'];
+
+function stores(name: string, fallback: string): StoreKind[] {
+  const chosen = (process.env[name] || fallback).split(',').map((s) => s.trim());
+  for (const kind of chosen) {
+    if (!STORE_KINDS.includes(kind as StoreKind)) {
+      throw new Error(`${name}: unknown store "${kind}" (known: ${STORE_KINDS.join(', ')})`);
+    }
+  }
+  return chosen as StoreKind[];
 }
 
 export const config = {
@@ -61,6 +83,18 @@ export const config = {
   sweepLarge: integer('BENCH_SWEEP_LARGE', quick ? 10_000 : 100_000, 100),
   sweepRuns: integer('BENCH_SWEEP_RUNS', quick ? 3 : 7),
   startupRuns: integer('BENCH_STARTUP_RUNS', quick ? 2 : 5),
+  /** Minutes of steady REST load in the memory-load part, per store. */
+  memoryMinutes: decimal('BENCH_MEMORY_MINUTES', quick ? 1 : 10),
+  /** Seconds between two memory samples under load. */
+  memorySampleSeconds: integer('BENCH_MEMORY_SAMPLE_SECONDS', quick ? 10 : 60),
+  /** Minutes of load after which the baseline of the growth is taken. */
+  memoryWarmupMinutes: decimal('BENCH_MEMORY_WARMUP_MINUTES', quick ? 0.25 : 2),
+  /** Stores the memory-load part runs on, one after the other. */
+  memoryStores: stores('BENCH_MEMORY_STORES', 'sqlite-normal'),
+  /** A directory: heap snapshots at the baseline and at the end go there (for finding retainers). */
+  memorySnapshots: process.env.BENCH_MEMORY_SNAPSHOTS || null,
+  /** Where the results are written. */
+  out: process.env.BENCH_OUT || null,
   /** `auto` (when reachable), `0` (never) or `1` (required). */
   postgres: process.env.BENCH_POSTGRES ?? 'auto',
   pgAdminUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',

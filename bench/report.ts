@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import type { EngineResults } from './engine';
+import type { MemoryLoadResults } from './memory';
 import type { RestResults } from './rest';
 import type { StartupResult, SweepResults } from './sweep';
 import { fmt, mb, pct, ratio, type Machine } from './support';
@@ -14,6 +15,7 @@ export interface Results {
   engine: EngineResults | null;
   sweep: SweepResults | null;
   startup: StartupResult | null;
+  memoryLoad: MemoryLoadResults | null;
   notes: string[];
 }
 
@@ -125,6 +127,23 @@ export function checks(r: Results): Check[] {
       measure: `RSS after warm-up → after the last round, ${item.label} (${fmt(item.minutes, 1)} min of load, not 10)`,
       result: `${mb(item.afterWarmup)} → ${mb(end)} (${end >= item.afterWarmup ? '+' : ''}${pct(end / item.afterWarmup - 1)})`,
       target: '≤ +10 % (after 10 min)',
+      met: null,
+    });
+  }
+  const load = r.memoryLoad;
+  for (const run of load?.runs ?? []) {
+    list.push({
+      measure:
+        `RSS after ${fmt(run.minutes, 1)} min of steady load ÷ after ${fmt(run.baseline.minute, 1)} min ` +
+        `(warm-up), ${run.label} (part 7; after a forced GC at the end ${mb(run.afterGc.rss)})`,
+      result: `${ratio(run.growth)} (${mb(run.baseline.rss)} → ${mb(run.end.rss)})`,
+      target: '≤ 1.10',
+      met: run.growth <= 1.1,
+    });
+    list.push({
+      measure: `Live heap after a full GC, end ÷ after the warm-up, ${run.label} (part 7)`,
+      result: `${ratio(run.liveHeapGrowth)} (${mb(run.baselineGc.heapUsed)} → ${mb(run.afterGc.heapUsed)})`,
+      target: '—',
       met: null,
     });
   }
@@ -545,6 +564,104 @@ export function markdown(r: Results): string {
     }
   }
 
+  if (r.memoryLoad) {
+    const load = r.memoryLoad;
+    line('## 7. Memory under sustained load');
+    line();
+    line(
+      `The compiled service (\`node --expose-gc -r dist/bench/memory-probe.js dist/src/main.js\`, ` +
+        `the same settings as part 1) under ${fmt(load.minutes, 1)} minutes of steady REST load from ` +
+        `${load.connections} connections. Each connection repeats a cycle: create a programme ` +
+        `(admin token), assign its roles${load.phase === 'forstudie' ? ' and start the pre-study' : ''}, ` +
+        `send ${load.eventsPerInstance} \`cost.record\` events (projectLeader token), then read the ` +
+        `programme, its workflow view and its history (50 entries) — every POST with a unique ` +
+        `\`Idempotency-Key\`, so every instance is fresh and the database grows all along. RSS is ` +
+        `read from \`/proc/<pid>/status\` (VmRSS) every ${fmt(load.sampleSeconds)} s; heap figures ` +
+        `come from \`process.memoryUsage()\` in a preloaded probe (\`bench/memory-probe.ts\`, over an ` +
+        `IPC channel; the service has no endpoint for it). **Growth = RSS at the end ÷ RSS at the ` +
+        `first sample after ${fmt(load.warmupMinutes, 1)} min of load** (both under load); right ` +
+        `after that baseline sample and again at the end (load stopped) a full collection is ` +
+        `forced (\`gc()\` twice), which gives the live heap at both points: a leak shows as a ` +
+        `growing live heap, V8 settling as a heap that grows to a size and stays there.`,
+    );
+    line();
+    for (const run of load.runs) {
+      const after = run.samples.filter((s) => s.minute >= run.baseline.minute);
+      line(`### ${run.label}`);
+      line();
+      table(
+        [
+          'minutes of load',
+          'RSS',
+          'heap used',
+          'heap total',
+          'external',
+          'V8 malloced',
+          'requests/s',
+          'server CPU per request',
+          'non-2xx / errors',
+        ],
+        [
+          [
+            '0 (idle, before)',
+            mb(run.idle.rss),
+            mb(run.idle.heapUsed),
+            mb(run.idle.heapTotal),
+            mb(run.idle.external),
+            mb(run.idle.mallocedMemory),
+            '',
+            '',
+            '',
+          ],
+          ...run.samples.map((s) => [
+            fmt(s.minute, 1) + (s === run.baseline ? ' (baseline)' : ''),
+            mb(s.rss),
+            mb(s.heapUsed),
+            mb(s.heapTotal),
+            mb(s.external),
+            mb(s.mallocedMemory),
+            fmt(s.ok / load.sampleSeconds),
+            us(s.cpuUs),
+            `${fmt(s.non2xx)} / ${fmt(s.errors)}`,
+          ]),
+          [
+            'load stopped, idle',
+            mb(run.afterLoad.rss),
+            mb(run.afterLoad.heapUsed),
+            mb(run.afterLoad.heapTotal),
+            mb(run.afterLoad.external),
+            mb(run.afterLoad.mallocedMemory),
+            '',
+            '',
+            '',
+          ],
+          [
+            'after a forced full GC',
+            mb(run.afterGc.rss),
+            mb(run.afterGc.heapUsed),
+            mb(run.afterGc.heapTotal),
+            mb(run.afterGc.external),
+            mb(run.afterGc.mallocedMemory),
+            '',
+            '',
+            '',
+          ],
+        ],
+      );
+      line(
+        `Growth **${ratio(run.growth)}** (${mb(run.baseline.rss)} at ${fmt(run.baseline.minute, 1)} min → ` +
+          `${mb(run.end.rss)} at ${fmt(run.end.minute, 1)} min; between them RSS ranged ` +
+          `${mb(Math.min(...after.map((s) => s.rss)))}–${mb(Math.max(...after.map((s) => s.rss)))}). Live heap after a full GC: ` +
+          `${mb(run.baselineGc.heapUsed)} at the baseline → ${mb(run.afterGc.heapUsed)} at the end ` +
+          `(**${ratio(run.liveHeapGrowth)}**). ${fmt(run.requests)} requests answered 2xx ` +
+          `(${fmt(run.programmes)} programmes created), ${fmt(run.non2xx)} other responses, ` +
+          `${fmt(run.errors)} connection errors, ${fmt(run.serverErrors.count)} errors logged by the ` +
+          `service${run.serverErrors.first ? ` (first: \`${run.serverErrors.first.slice(0, 200)}\`)` : ''}.`,
+      );
+      line();
+    }
+  }
+
   line('## Method');
   line();
   line(
@@ -574,12 +691,20 @@ export function markdown(r: Results): string {
       `BENCH_ENGINE_RUNS=${c.engineRuns}, BENCH_ENGINE_SECONDS=${c.engineSeconds}, ` +
       `BENCH_SWEEP_SMALL=${c.sweepSmall}, BENCH_SWEEP_LARGE=${c.sweepLarge}, ` +
       `BENCH_SWEEP_RUNS=${c.sweepRuns}, BENCH_STARTUP_RUNS=${c.startupRuns}, BENCH_MICRO_RUNS=${c.microRuns}; ` +
-      '`BENCH_QUICK=1` for a one-minute smoke run, `BENCH_ONLY=rest,engine,transition,sweep,memory,history` ' +
-      'for some parts, `BENCH_POSTGRES=0|1` to skip or require PostgreSQL.',
+      `BENCH_MEMORY_MINUTES=${c.memoryMinutes}, BENCH_MEMORY_SAMPLE_SECONDS=${c.memorySampleSeconds}, ` +
+      `BENCH_MEMORY_WARMUP_MINUTES=${c.memoryWarmupMinutes}, BENCH_MEMORY_STORES=${c.memoryStores.join(',')}; ` +
+      '`BENCH_QUICK=1` for a short smoke run, `BENCH_ONLY=rest,engine,transition,sweep,memory,history,memory-load` ' +
+      'for some parts (`npm run bench:memory` is part 7 alone, written to `bench/RESULTS-memory.md`), ' +
+      '`BENCH_OUT` for another output file, `BENCH_MEMORY_SNAPSHOTS=<dir>` for heap snapshots at the ' +
+      'baseline and the end of part 7 (they pause the service: for finding retainers, not for the figures), ' +
+      '`BENCH_POSTGRES=0|1` to skip or require PostgreSQL.',
   );
   line(
-    '- Not measured here: RSS after 10 minutes of load (the growth above covers the few minutes of ' +
-      'the REST rounds), and the load and fault tests of issue 7 (`npm run test:faults`).',
+    r.memoryLoad
+      ? '- Not measured here: the load and fault tests of issue 7 (`npm run test:faults`).'
+      : '- Not measured here: RSS after 10 minutes of load (part 7, `BENCH_ONLY=memory-load`; the ' +
+          'growth in part 1 covers the few minutes of the REST rounds), and the load and fault tests ' +
+          'of issue 7 (`npm run test:faults`).',
   );
   line();
   return out.join('\n');

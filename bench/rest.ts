@@ -80,7 +80,7 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-async function api(
+export async function api(
   base: string,
   method: string,
   path: string,
@@ -107,7 +107,7 @@ async function api(
   return { status: response.status, body: parsed };
 }
 
-function expectOk(answer: Answer, what: string): Record<string, unknown> {
+export function expectOk(answer: Answer, what: string): Record<string, unknown> {
   if (answer.status < 200 || answer.status >= 300) {
     throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 400)}`);
   }
@@ -143,7 +143,7 @@ export async function createProgrammes(
   return ids;
 }
 
-async function leaderToken(base: string): Promise<string> {
+export async function leaderToken(base: string): Promise<string> {
   const created = expectOk(
     await api(base, 'POST', '/api/tokens', ADMIN_TOKEN, {
       role: 'projectLeader',
@@ -158,8 +158,13 @@ async function leaderToken(base: string): Promise<string> {
 
 /** Compiles bench/bare-app.ts with tsc's decorator metadata to dist/bench/bare-app.js. */
 export function buildBareApp(): string {
-  const source = ts.sys.readFile(join(ROOT, 'bench', 'bare-app.ts'));
-  if (source === undefined) throw new Error('bench/bare-app.ts is missing');
+  return buildBenchScript('bare-app');
+}
+
+/** Compiles bench/<name>.ts (one self-contained file) to dist/bench/<name>.js for plain node. */
+export function buildBenchScript(name: string): string {
+  const source = ts.sys.readFile(join(ROOT, 'bench', `${name}.ts`));
+  if (source === undefined) throw new Error(`bench/${name}.ts is missing`);
   const output = ts.transpileModule(source, {
     compilerOptions: {
       module: ts.ModuleKind.CommonJS,
@@ -168,11 +173,11 @@ export function buildBareApp(): string {
       emitDecoratorMetadata: true,
       esModuleInterop: true,
     },
-    fileName: 'bare-app.ts',
+    fileName: `${name}.ts`,
   });
   const dir = join(distDir(), 'bench');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'bare-app.js');
+  const file = join(dir, `${name}.js`);
   writeFileSync(file, output.outputText);
   return file;
 }

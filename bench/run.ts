@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as prettier from 'prettier';
 import { config } from './config';
 import { engineBenchmark } from './engine';
 import { Sqlite } from './raw';
+import { memoryLoadBenchmark } from './memory';
 import { markdown, summary, type Results } from './report';
 import { buildBareApp, restBenchmark } from './rest';
 import { startupBenchmark, sweepBenchmark } from './sweep';
@@ -22,7 +23,8 @@ import {
 
 /**
  * The benchmarks of issue 7: `npm run bench` (after `npm run build`). Writes bench/RESULTS.md.
- * Sizes come from the environment (bench/config.ts); BENCH_QUICK=1 is a one-minute smoke run.
+ * Sizes come from the environment (bench/config.ts); BENCH_QUICK=1 is a short smoke run.
+ * BENCH_ONLY picks parts (`BENCH_ONLY=memory-load` is `npm run bench:memory`), BENCH_OUT another file.
  */
 
 process.on('exit', cleanupSync);
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     engine: null,
     sweep: null,
     startup: null,
+    memoryLoad: null,
     notes: [],
   };
   if (!postgres) results.notes.push('PostgreSQL was not reachable (or BENCH_POSTGRES=0): skipped.');
@@ -78,10 +81,14 @@ async function main(): Promise<void> {
     );
   }
   if (parts.has('memory')) results.startup = await startupBenchmark();
+  if (parts.has('memory-load')) {
+    const kinds = config.memoryStores.filter((kind) => kind !== 'postgresql' || postgres);
+    results.memoryLoad = await memoryLoadBenchmark(kinds, phase);
+  }
 
   results.seconds = (Date.now() - started.getTime()) / 1000;
   results.loadEnd = loadavg().map((l) => round(l, 2));
-  const file = join(ROOT, 'bench', 'RESULTS.md');
+  const file = config.out ? resolve(config.out) : join(ROOT, 'bench', 'RESULTS.md');
   // Formatted as `npm run format:check` expects.
   const options = (await prettier.resolveConfig(file)) ?? {};
   writeFileSync(file, await prettier.format(markdown(results), { ...options, filepath: file }));

@@ -322,7 +322,16 @@ export interface Child {
   startMs: number;
   rssBytes(): number;
   cpuMs(): number;
+  /** Sends a message over the IPC channel (`ipc: true`) and waits for the answer with its id. */
+  ask<T>(message: Record<string, unknown>, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
+}
+
+export interface ChildOptions {
+  /** Node's own options before the script, e.g. `--expose-gc` or `-r <preload>`. */
+  nodeArgs?: string[];
+  /** Opens an IPC channel to the child (for a preloaded probe such as bench/memory-probe.ts). */
+  ipc?: boolean;
 }
 
 /**
@@ -334,18 +343,26 @@ export async function startChild(
   script: string,
   env: Record<string, string>,
   cwd: string,
+  options: ChildOptions = {},
 ): Promise<Child> {
   const port = await freePort();
   const logFile = join(cwd, `${name.replace(/[^a-z0-9-]+/gi, '_')}.log`);
   const fd = openSync(logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
     cwd,
     env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
-    stdio: ['ignore', fd, fd],
+    stdio: options.ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd],
   });
   closeSync(fd);
   children.add(child);
+  const pending = new Map<number, (answer: unknown) => void>();
+  let asked = 0;
+  child.on('message', (answer: { id?: number }) => {
+    const done = answer.id === undefined ? undefined : pending.get(answer.id);
+    if (answer.id !== undefined) pending.delete(answer.id);
+    done?.(answer);
+  });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   try {
@@ -378,6 +395,22 @@ export async function startChild(
     startMs,
     rssBytes: () => rssOf(pid),
     cpuMs: () => cpuMsOf(pid),
+    ask: <T>(message: Record<string, unknown>, timeoutMs = 120_000) => {
+      if (!child.send) return Promise.reject(new Error(`${name} has no IPC channel`));
+      asked += 1;
+      const id = asked;
+      return new Promise<T>((done, fail) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          fail(new Error(`${name} did not answer ${JSON.stringify(message)} in ${timeoutMs} ms`));
+        }, timeoutMs);
+        pending.set(id, (answer) => {
+          clearTimeout(timer);
+          done(answer as T);
+        });
+        child.send({ ...message, id });
+      });
+    },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

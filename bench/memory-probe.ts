@@ -1,0 +1,60 @@
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
+
+/**
+ * Preloaded into the service by the memory benchmark (`node --expose-gc -r memory-probe.js`), so
+ * that the service itself needs no endpoint for it. Answers over the IPC channel the benchmark
+ * opens: `sample` (process.memoryUsage), `gc` (a full collection, then a sample) and `snapshot`
+ * (a heap snapshot written to the given file, for finding retainers).
+ */
+
+export interface MemorySample {
+  id: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  /** V8's malloced memory outside the heap (its own bookkeeping, compiled code buffers). */
+  mallocedMemory: number;
+  /** Timers, sockets and other handles keeping the event loop alive. */
+  resources: number;
+  file?: string;
+}
+
+interface Request {
+  id: number;
+  op: 'sample' | 'gc' | 'snapshot';
+  file?: string;
+}
+
+function sample(id: number): MemorySample {
+  const usage = process.memoryUsage();
+  return {
+    id,
+    rss: usage.rss,
+    heapUsed: usage.heapUsed,
+    heapTotal: usage.heapTotal,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+    mallocedMemory: getHeapStatistics().malloced_memory,
+    resources: process.getActiveResourcesInfo().length,
+  };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+if (process.send) {
+  process.on('message', (request: Request) => {
+    let file: string | undefined;
+    if (request.op === 'gc' || request.op === 'snapshot') {
+      if (!gc) throw new Error('memory-probe: start node with --expose-gc');
+      // Twice: the first pass may only queue finalisers whose memory the second frees.
+      gc();
+      gc();
+    }
+    if (request.op === 'snapshot') file = writeHeapSnapshot(request.file);
+    process.send?.({ ...sample(request.id), ...(file ? { file } : {}) });
+  });
+  // The channel must not keep the service alive on its own, nor change how it shuts down.
+  process.channel?.unref();
+}
