@@ -12,6 +12,9 @@ interface SqliteConnection {
   pragma(statement: string): unknown;
 }
 
+/** How long opening one PostgreSQL connection may take. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
 const migrationsDir = (dialect: string) => join(__dirname, '..', 'src', 'migrations', dialect);
 
 /** MikroORM options for either store; shared by the app, the tests and the migration script. */
@@ -66,5 +69,8 @@ export function mikroOrmOptions(database: DatabaseSettings): Options {
     migrations: migrations('postgresql'),
     // Migrations hold one connection for their advisory lock while the migrator needs another.
     pool: { min: 0, max: Math.max(2, database.poolSize) },
+    // A host that drops packets would otherwise hold a request (or the start-up's first attempt)
+    // for the operating system's TCP timeout; this makes it a 503 after a few seconds.
+    driverOptions: { connection: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS } },
   };
 }

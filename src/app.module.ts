@@ -9,6 +9,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { SETTINGS } from './common/tokens';
 import { validationPipe } from './common/validation';
 import { DatabaseModule } from './database/database.module';
+import { ReadinessGuard } from './database/readiness';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
 import { ProgrammesModule } from './programmes/programmes.module';
@@ -53,7 +54,9 @@ export class AppModule {
         HealthModule,
       ],
       providers: [
-        // Order matters: rate limiting before authentication.
+        // Order matters: no request reaches the database before it is ready (authentication reads
+        // tokens from it), and rate limiting comes before authentication.
+        { provide: APP_GUARD, useClass: ReadinessGuard },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: validationPipe },

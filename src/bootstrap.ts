@@ -7,6 +7,7 @@ import type { Settings } from '../config/settings';
 import { redact } from '../config/settings';
 import { AppModule, type AppOptions } from './app.module';
 import { installJsonParser } from './common/json-body';
+import { DatabaseReadiness } from './database/readiness';
 import { setupOpenApi } from './docs/openapi';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -79,6 +80,10 @@ export async function listen(app: NestFastifyApplication, settings: Settings): P
     settings.database.dialect === 'sqlite'
       ? `SQLite ${settings.database.file}`
       : `PostgreSQL ${redact(settings.database.url)}`;
-  new Logger('Videreføring').log(`Listening on ${url} (${store})`);
+  const logger = new Logger('Videreføring');
+  logger.log(`Listening on ${url} (${store})`);
+  if (!app.get(DatabaseReadiness).ready) {
+    logger.warn(`The database is not ready yet: /health and the API answer 503 until it is`);
+  }
   return url;
 }

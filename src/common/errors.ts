@@ -169,3 +169,13 @@ export class ScopeTooNarrow extends DomainError {
     super(`${what} krever en nøkkel med tilgang til alle programmer`);
   }
 }
+
+/** The service has started but has not yet reached and migrated its database. */
+export class DatabaseNotReady extends DomainError {
+  readonly title = 'Database not ready';
+  constructor() {
+    super(
+      'Tjenesten har startet, men venter fortsatt på databasen. Prøv igjen om litt (se Retry-After).',
+    );
+  }
+}

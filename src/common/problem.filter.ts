@@ -1,7 +1,7 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE } from './problem';
-import { toProblem } from './to-problem';
+import { describeCause, toProblem } from './to-problem';
 
 /** The one place errors become responses: RFC 9457 problem+json, never a stack trace. */
 @Catch()
@@ -20,15 +20,21 @@ export function sendProblem(
   reply: FastifyReply,
   request: FastifyRequest,
   error: unknown,
-  logger: Pick<Logger, 'error'>,
+  logger: Pick<Logger, 'error' | 'warn'>,
 ): void {
-  const { problem, internal } = toProblem(error);
+  const { problem, internal, transient, headers } = toProblem(error);
   if (internal) {
     logger.error(
       `${request.method} ${request.url} [${request.id}] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
+  } else if (transient) {
+    // Not a defect (the database is away for now), but an operator wants to see it.
+    logger.warn(
+      `${request.method} ${request.url} [${request.id}] database unavailable: ${describeCause(error)}`,
+    );
   }
   if (reply.sent) return;
+  if (headers) void reply.headers(headers);
   void reply
     .status(problem.status)
     .header('content-type', PROBLEM_CONTENT_TYPE)

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import {
+  DatabaseNotReady,
   DomainError,
   EventNotPermitted,
   Forbidden,
@@ -43,6 +44,23 @@ const DOMAIN_STATUS: [ErrorClass, number, string][] = [
   [IdempotencyKeyReused, 422, 'idempotency-key-reused'],
   [UnknownDefinitionVersion, 500, 'unknown-definition-version'],
 ];
+
+/** Seconds a client is asked to wait (`Retry-After`) when the database is down or not ready. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * What to make of an error: the problem to answer with; `internal` when it is a defect (logged as
+ * an error); `transient` when the database went away for now (logged as a warning: not a defect,
+ * but an operator wants to see it); `headers` to add to the response.
+ */
+export interface ProblemOutcome {
+  problem: Problem;
+  internal: boolean;
+  transient?: boolean;
+  headers?: Record<string, string>;
+}
+
+const RETRY_LATER = { 'retry-after': String(RETRY_AFTER_SECONDS) };
 
 /** Fastify's own errors (before a route runs), by code. */
 const FASTIFY: Record<string, [number, string, string, string]> = {
@@ -98,7 +116,14 @@ const STATUS_TITLES: Record<number, [string, string]> = {
 };
 
 /** Maps anything thrown to a problem; `internal` is set for what is a defect (to be logged). */
-export function toProblem(error: unknown): { problem: Problem; internal: boolean } {
+export function toProblem(error: unknown): ProblemOutcome {
+  if (error instanceof DatabaseNotReady) {
+    return {
+      problem: problem(503, 'database-not-ready', error.title, error.detail),
+      internal: false,
+      headers: RETRY_LATER,
+    };
+  }
   if (error instanceof DomainError) {
     const match = DOMAIN_STATUS.find(([cls]) => error instanceof cls);
     const [, status, slug] = match ?? [DomainError, 500, 'domain-error'];
@@ -153,8 +178,10 @@ export function toProblem(error: unknown): { problem: Problem; internal: boolean
   }
   if (isUnavailable(error)) {
     return {
-      problem: problem(503, 'service-unavailable', 'Service unavailable', STATUS_TITLES[503]![1]),
-      internal: true,
+      problem: problem(503, 'service-unavailable', 'Service unavailable', UNAVAILABLE_DETAIL),
+      internal: false,
+      transient: true,
+      headers: RETRY_LATER,
     };
   }
   const statusCode = (error as { statusCode?: unknown }).statusCode;
@@ -173,28 +200,79 @@ export function toProblem(error: unknown): { problem: Problem; internal: boolean
   };
 }
 
+const UNAVAILABLE_DETAIL =
+  'Databasen er midlertidig utilgjengelig, og forespørselen ble ikke utført. Prøv igjen om litt (se Retry-After).';
+
 /**
- * The database cannot be reached or the pool is exhausted: the request was not applied and may be
- * retried, so it is a 503, not a defect.
+ * The database cannot be reached, is restarting, or the pool is exhausted: the request was not
+ * applied (or, if its commit got through, a retry with the same Idempotency-Key gets the stored
+ * answer), so it is a 503 to retry, not a defect.
  */
 const UNAVAILABLE_CODES = new Set([
+  // the socket: refused, reset, timed out, or no route or name (yet) for the host
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
   'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  // PostgreSQL: admin/crash shutdown, cannot connect now (starting up, shutting down, recovery)
   '57P01',
   '57P02',
   '57P03',
-  '08000',
-  '08001',
-  '08003',
-  '08006',
+  // too many connections
   '53300',
 ]);
 
-function isUnavailable(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown; constructor?: { name?: unknown } };
-  if (e?.name === 'KnexTimeoutError' || e?.constructor?.name === 'ConnectionException') return true;
-  return typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code);
+/** node-postgres and knex errors that carry no code but mean the connection went away. */
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated\b/, // "…unexpectedly", "…due to connection timeout"
+  /^timeout expired$/, // connectionTimeoutMillis
+  /^Client has encountered a connection error and is not queryable$/,
+  /^Client was closed and is not queryable$/,
+  /^Connection ended unexpectedly$/, // knex, for a pooled connection the server closed
+  /^the database system is (starting up|shutting down|in recovery mode)\b/,
+];
+
+/** True when `error` (or its cause) says the database is unreachable or restarting, not a defect. */
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 3) return false;
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+  if (e.name === 'KnexTimeoutError' || error.constructor?.name === 'ConnectionException') {
+    return true;
+  }
+  if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || /^08/.test(e.code))) {
+    return true; // class 08: connection exception
+  }
+  if (
+    typeof e.message === 'string' &&
+    UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))
+  ) {
+    return true;
+  }
+  // Node gives an AggregateError when every address of a host refused (e.g. ::1 and 127.0.0.1).
+  if (
+    error instanceof AggregateError &&
+    error.errors.some((inner) => isUnavailable(inner, depth + 1))
+  ) {
+    return true;
+  }
+  return isUnavailable(e.cause, depth + 1);
+}
+
+/** One line on why a database call failed, for logs: code and message (an AggregateError's first). */
+export function describeCause(error: unknown): string {
+  const inner: unknown =
+    error instanceof AggregateError && error.errors.length > 0
+      ? (error.errors[0] as unknown)
+      : error;
+  const { code, message } = (inner ?? {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' && message ? message : String(inner);
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
 }
 
 function slugOf(title: string): string {

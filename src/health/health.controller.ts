@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import type { Settings } from '../../config/settings';
 import { Public } from '../auth/decorators';
 import { SETTINGS } from '../common/tokens';
+import { DatabaseReadiness, WithoutDatabase } from '../database/readiness';
 import { MailTransport } from '../reminders/mail-transport';
 import { ApiPublic } from '../docs/decorators';
 import { schemaRef } from '../docs/refs';
@@ -17,19 +18,26 @@ export interface Health {
 
 @ApiTags('health')
 @Public()
+@WithoutDatabase()
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly orm: MikroORM,
     private readonly mail: MailTransport,
+    private readonly readiness: DatabaseReadiness,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  /** Liveness and readiness: 200 when the database answers, 503 when it does not. */
+  /**
+   * Liveness and readiness: 200 when the database answers and is migrated, 503 when it does not or
+   * is not yet (the process is alive either way: it answers).
+   */
   @Get()
   @ApiOperation({
     summary: 'Liveness and readiness',
-    description: 'No token needed. 200 when the database answers, 503 when it does not.',
+    description:
+      'No token needed. 200 when the database answers and is migrated; 503 while it does not ' +
+      '(also just after start, while the service is still waiting for PostgreSQL).',
   })
   @ApiResponse({ status: 200, description: 'Up', schema: schemaRef('Health') })
   @ApiResponse({
@@ -49,6 +57,7 @@ export class HealthController {
   }
 
   private async databaseUp(): Promise<boolean> {
+    if (!this.readiness.ready) return false;
     try {
       await this.orm.em.getConnection().execute('select 1');
       return true;

@@ -8,7 +8,9 @@ import {
 import { SchedulerRegistry, ScheduleModule } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import type { Settings } from '../../config/settings';
+import { describeCause, isUnavailable } from '../common/to-problem';
 import { SETTINGS } from '../common/tokens';
+import { DatabaseReadiness } from '../database/readiness';
 import { ProgrammesModule } from '../programmes/programmes.module';
 import { CalendarController } from './calendar.controller';
 import { MailTransport } from './mail-transport';
@@ -37,6 +39,7 @@ export class RemindersModule implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly outbox: OutboxService,
     private readonly transport: MailTransport,
     private readonly scheduler: SchedulerRegistry,
+    private readonly readiness: DatabaseReadiness,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
@@ -67,20 +70,30 @@ export class RemindersModule implements OnApplicationBootstrap, OnModuleDestroy 
       this.scheduler.deleteCronJob('reminder-sweep');
   }
 
+  // Until the database is ready (PostgreSQL down at start) a turn is skipped; the next one catches up.
   private async sweepAndSend(): Promise<void> {
+    if (!this.readiness.ready) return;
     try {
       await this.reminders.sweep();
     } catch (error) {
-      this.logger.error(`Reminder sweep failed: ${(error as Error).message}`);
+      this.report('Reminder sweep failed', error);
     }
     await this.send();
   }
 
   private async send(): Promise<void> {
+    if (!this.readiness.ready) return;
     try {
       await this.outbox.sendDue();
     } catch (error) {
-      this.logger.error(`Sending from the outbox failed: ${(error as Error).message}`);
+      this.report('Sending from the outbox failed', error);
     }
+  }
+
+  /** A database that is away for now is a warning (the next turn retries); anything else an error. */
+  private report(what: string, error: unknown): void {
+    if (isUnavailable(error))
+      this.logger.warn(`${what}: database unavailable: ${describeCause(error)}`);
+    else this.logger.error(`${what}: ${(error as Error).message}`);
   }
 }
