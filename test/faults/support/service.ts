@@ -104,8 +104,15 @@ export class ServiceProcess {
     running.add(this);
   }
 
-  /** Starts the service and waits until GET /health answers 200. */
-  static async start(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
+  /**
+   * Starts the service and waits until GET /health answers 200, or with `until: 'listening'` until
+   * it answers at all (a 503 while the database is not ready counts).
+   */
+  static async start(
+    env: Record<string, string>,
+    timeoutMs = 60_000,
+    until: 'ready' | 'listening' = 'ready',
+  ): Promise<ServiceProcess> {
     const url = `http://127.0.0.1:${env.PORT}`;
     const child = spawn(process.execPath, [MAIN_JS], {
       cwd: ROOT,
@@ -119,7 +126,7 @@ export class ServiceProcess {
       try {
         const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
         await response.text();
-        if (response.status === 200) return service;
+        if (response.status === 200 || until === 'listening') return service;
       } catch {
         // not listening yet
       }
@@ -133,6 +140,15 @@ export class ServiceProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** Log lines (JSON) whose message matches `pattern`. */
+  linesMatching(pattern: RegExp): string[] {
+    return this.output.split('\n').filter((line) => pattern.test(line));
   }
 
   /** SIGKILL: no handler runs, nothing is flushed or rolled back by the process itself. */
@@ -313,6 +329,8 @@ export class EventLoad {
     private readonly programmes: CreatedProgramme[],
     private readonly senders: number,
     private readonly label = 'load',
+    /** Sees every answer (2xx or not) as it arrives, e.g. to check what an outage looked like. */
+    private readonly observe?: (answer: Answer) => void,
   ) {}
 
   start(): void {
@@ -344,6 +362,7 @@ export class EventLoad {
             headers: { 'idempotency-key': key },
             timeoutMs: 20_000,
           });
+          this.observe?.(answer);
           if (answer.status >= 200 && answer.status < 300) {
             this.acks.push({
               key,
