@@ -17,6 +17,10 @@ describe('toProblem', () => {
       code: '57P03',
     });
     const unexpected = new Error('Connection terminated unexpectedly');
+    // knex puts the statement in front of the driver's message.
+    const atCommit = new Error(
+      'COMMIT; - Client has encountered a connection error and is not queryable',
+    );
     const notQueryable = new Error(
       'Client has encountered a connection error and is not queryable',
     );
@@ -35,6 +39,7 @@ describe('toProblem', () => {
       shutdown,
       startingUp,
       unexpected,
+      atCommit,
       notQueryable,
       connectTimeout,
       linkFailure,
@@ -76,7 +81,23 @@ describe('toProblem', () => {
     const password = Object.assign(new Error('password authentication failed'), {
       code: '28P01',
     });
-    for (const error of [unique, missing, password, new Error('Connection'), null, 'x']) {
+    // The phrase inside the statement (a user's text, say) is not the driver's message.
+    const quoted = new Error(
+      "insert into x values ('Connection terminated unexpectedly') - value too long for type character varying(10)",
+    );
+    const finished = new Error(
+      'Transaction query already complete, run with DEBUG=knex:tx for more info',
+    );
+    for (const error of [
+      unique,
+      missing,
+      password,
+      quoted,
+      finished,
+      new Error('Connection'),
+      null,
+      'x',
+    ]) {
       expect(isUnavailable(error)).toBe(false);
     }
     expect(toProblem(missing).problem.status).toBe(500);

@@ -228,15 +228,23 @@ const UNAVAILABLE_CODES = new Set([
   '53300',
 ]);
 
-/** node-postgres and knex errors that carry no code but mean the connection went away. */
+/**
+ * node-postgres and knex errors that carry no code but mean the connection went away. knex puts the
+ * SQL in front (`<sql> - <message>`), so only the end is compared: the SQL may hold any text.
+ */
 const UNAVAILABLE_MESSAGES = [
-  /^Connection terminated\b/, // "…unexpectedly", "…due to connection timeout"
-  /^timeout expired$/, // connectionTimeoutMillis
-  /^Client has encountered a connection error and is not queryable$/,
-  /^Client was closed and is not queryable$/,
-  /^Connection ended unexpectedly$/, // knex, for a pooled connection the server closed
-  /^the database system is (starting up|shutting down|in recovery mode)\b/,
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'Connection terminated due to connection timeout',
+  'timeout expired', // connectionTimeoutMillis
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+  'Connection ended unexpectedly', // knex, for a pooled connection the server closed
 ];
+
+function unavailableMessage(message: string): boolean {
+  return UNAVAILABLE_MESSAGES.some((m) => message === m || message.endsWith(` - ${m}`));
+}
 
 /** True when `error` (or its cause) says the database is unreachable or restarting, not a defect. */
 export function isUnavailable(error: unknown, depth = 0): boolean {
@@ -248,10 +256,7 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
   if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || /^08/.test(e.code))) {
     return true; // class 08: connection exception
   }
-  if (
-    typeof e.message === 'string' &&
-    UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))
-  ) {
+  if (typeof e.message === 'string' && unavailableMessage(e.message)) {
     return true;
   }
   // Node gives an AggregateError when every address of a host refused (e.g. ::1 and 127.0.0.1).

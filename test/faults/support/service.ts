@@ -170,7 +170,7 @@ export class ServiceProcess {
   errorLines(): string[] {
     return this.output
       .split('\n')
-      .filter((line) => /"level":\s*("error"|"fatal"|50|60)\b/.test(line));
+      .filter((line) => /"level":\s*(?:"(?:error|fatal)"|(?:50|60)\b)/.test(line));
   }
 
   tail(chars = 3000): string {
