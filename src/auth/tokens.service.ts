@@ -5,6 +5,7 @@ import type { Settings } from '../../config/settings';
 import { Clock } from '../common/clock';
 import { InvalidRequest } from '../common/errors';
 import { SETTINGS } from '../common/tokens';
+import { jsonColumn, sqlOf, type Dialect } from '../database/sql';
 import { ApiToken } from './api-token.entity';
 import { ENV_ADMIN_TOKEN_ID, type Principal, type Role } from './principal';
 
@@ -36,12 +37,14 @@ function sha256(text: string): string {
 @Injectable()
 export class TokensService {
   private readonly adminTokenHash: Buffer | undefined;
+  private readonly dialect: Dialect;
 
   constructor(
     private readonly orm: MikroORM,
     private readonly clock: Clock,
     @Inject(SETTINGS) settings: Settings,
   ) {
+    this.dialect = settings.database.dialect;
     this.adminTokenHash = settings.adminToken
       ? Buffer.from(sha256(settings.adminToken), 'hex')
       : undefined;
@@ -80,13 +83,22 @@ export class TokensService {
       };
     }
     if (!secret.startsWith(PREFIX)) return undefined;
-    const row = await this.orm.em.fork().findOne(ApiToken, { secretHash: hash, revokedAt: null });
+    // Every request comes here: a prepared statement, not the ORM's query building.
+    const [row] = await sqlOf(this.orm.em, this.dialect).all<{
+      id: string;
+      role: string;
+      label: string;
+      programme_ids: unknown;
+    }>(
+      'select id, role, label, programme_ids from api_token where secret_hash = ? and revoked_at is null',
+      [hash],
+    );
     if (!row) return undefined;
     return {
       tokenId: row.id,
       role: row.role as Role,
       label: row.label,
-      programmeIds: row.programmeIds,
+      programmeIds: jsonColumn<string[] | null>(row.programme_ids),
     };
   }
 

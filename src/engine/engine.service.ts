@@ -14,6 +14,7 @@ import {
   pathOf,
   type Actor,
   type Blocker,
+  type Deadline,
   type EventMeta,
   validatePayload,
 } from '../../workflows/kit';
@@ -34,8 +35,8 @@ import { SETTINGS } from '../common/tokens';
 import { entryHash, GENESIS_HASH, verifyChain, type Verification } from '../history/hash-chain';
 import { HistoryEntry, type HistoryKind } from '../history/history-entry.entity';
 import { DefinitionRegistry, type RegisteredDefinition } from './definition-registry';
-import { DeadlineRow } from './deadline.entity';
 import { IdempotencyRecord } from './idempotency-record.entity';
+import { InstanceStore } from './instance-store';
 import { buildView, type InstanceView } from './view';
 import { WorkflowInstance } from './workflow-instance.entity';
 
@@ -150,7 +151,8 @@ export class EngineService {
     });
     const outcome = await this.withRetry(() =>
       this.orm.em.fork().transactional(async (em) => {
-        const replay = await this.replayIfDone(em, actor, options.idempotencyKey, requestHash);
+        const store = this.store(em);
+        const replay = await this.replayIfDone(store, actor, options.idempotencyKey, requestHash);
         if (replay) return replay;
         const at = this.clock.now().toISOString();
         const [snapshot] = initialTransition(registered.definition.machine, input);
@@ -170,7 +172,7 @@ export class EngineService {
           definitionVersion: registered.version,
           prevHash: GENESIS_HASH,
         });
-        await em.insert(WorkflowInstance, {
+        await store.insertInstance({
           id,
           definitionId,
           definitionVersion: registered.version,
@@ -183,12 +185,13 @@ export class EngineService {
           createdAt: at,
           updatedAt: at,
         });
-        await em.insert(HistoryEntry, entry);
-        await this.replaceDeadlines(em, id, registered, snapshot, at);
-        const view = this.view_(registered, id, snapshot, 1, at);
+        await store.appendEntry(entry);
+        const deadlines = this.deadlines(registered, snapshot, at);
+        await store.replaceDeadlines(id, deadlines);
+        const view = this.view_(registered, id, snapshot, 1, at, at, deadlines);
         await options.within?.(em, { id, view });
         const result: StoredOutcome = { kind: 'result', result: view };
-        await this.remember(em, actor, options.idempotencyKey, requestHash, result, at);
+        await this.remember(store, actor, options.idempotencyKey, requestHash, result, at);
         return result;
       }),
     );
@@ -219,11 +222,13 @@ export class EngineService {
     });
     const outcome = await this.withRetry(() =>
       this.orm.em.fork().transactional(async (em) => {
-        const instance = await this.load(em, instanceId, this.locking);
+        const store = this.store(em);
+        const instance = await store.load(instanceId, this.locking);
+        if (!instance) throw new UnknownInstance(instanceId);
         const registered = this.registry.get(instance.definitionId);
         this.checkEvent(registered, type, payload, actor);
 
-        const replay = await this.replayIfDone(em, actor, options.idempotencyKey, requestHash);
+        const replay = await this.replayIfDone(store, actor, options.idempotencyKey, requestHash);
         if (replay) return replay;
         if (options.expectedVersion !== undefined && options.expectedVersion !== instance.version) {
           throw new VersionConflict(options.expectedVersion, instance.version);
@@ -231,7 +236,7 @@ export class EngineService {
 
         const at = this.clock.now().toISOString();
         let { snapshot, seq, headHash } = await this.upgradeForWrite(
-          em,
+          store,
           instance,
           registered,
           actor,
@@ -249,9 +254,9 @@ export class EngineService {
             state: pathOf(snapshot),
             blockedBy: explanation.blockedBy,
           };
-          await this.remember(em, actor, options.idempotencyKey, requestHash, blocked, at);
+          await this.remember(store, actor, options.idempotencyKey, requestHash, blocked, at);
           if (seq !== instance.lastSeq)
-            await this.saveInstance(em, instance, registered, snapshot, seq, headHash, at);
+            await this.saveInstance(store, instance, registered, snapshot, seq, headHash, at);
           return blocked;
         }
 
@@ -272,12 +277,22 @@ export class EngineService {
           definitionVersion: registered.version,
           prevHash: headHash,
         });
-        await em.insert(HistoryEntry, entry);
+        await store.appendEntry(entry);
         headHash = entry.hash;
         const before = snapshot;
         snapshot = next;
-        await this.saveInstance(em, instance, registered, snapshot, seq, headHash, at, persisted);
-        await this.replaceDeadlines(em, instanceId, registered, snapshot, at);
+        await this.saveInstance(
+          store,
+          instance,
+          registered,
+          snapshot,
+          seq,
+          headHash,
+          at,
+          persisted,
+        );
+        const deadlines = this.deadlines(registered, snapshot, at);
+        await store.replaceDeadlines(instanceId, deadlines);
         for (const hook of this.hooks) {
           await hook({
             em,
@@ -290,10 +305,10 @@ export class EngineService {
             at,
           });
         }
-        const view = this.view_(registered, instanceId, snapshot, seq, at);
+        const view = this.view_(registered, instanceId, snapshot, seq, at, at, deadlines);
         await options.within?.(em, view);
         const result: StoredOutcome = { kind: 'result', result: view };
-        await this.remember(em, actor, options.idempotencyKey, requestHash, result, at);
+        await this.remember(store, actor, options.idempotencyKey, requestHash, result, at);
         return result;
       }),
     );
@@ -465,7 +480,7 @@ export class EngineService {
 
   /** Applies declared migrations before a write and records each in the history. */
   private async upgradeForWrite(
-    em: EntityManager,
+    store: InstanceStore,
     instance: WorkflowInstance,
     registered: RegisteredDefinition,
     actor: Actor,
@@ -501,7 +516,7 @@ export class EngineService {
       definitionVersion: registered.version,
       prevHash: headHash,
     });
-    await em.insert(HistoryEntry, entry);
+    await store.appendEntry(entry);
     this.logger.log(
       `Instance ${instance.id} migrated ${instance.definitionVersion} → ${registered.version}`,
     );
@@ -509,7 +524,7 @@ export class EngineService {
   }
 
   private async saveInstance(
-    em: EntityManager,
+    store: InstanceStore,
     instance: WorkflowInstance,
     registered: RegisteredDefinition,
     snapshot: AnyMachineSnapshot,
@@ -518,52 +533,25 @@ export class EngineService {
     at: string,
     persisted = this.persist(registered, snapshot),
   ): Promise<void> {
-    const updated = await em.nativeUpdate(
-      WorkflowInstance,
-      { id: instance.id, version: instance.version },
-      {
-        definitionVersion: registered.version,
-        snapshot: persisted,
-        state: pathOf(snapshot),
-        status: snapshot.status,
-        version: seq,
-        lastSeq: seq,
-        headHash,
-        updatedAt: at,
-      },
-    );
-    if (updated !== 1)
-      throw new ConcurrentUpdate(`Instance ${instance.id} changed during the send`);
+    const updated = await store.updateInstance(instance.id, instance.version, {
+      definitionVersion: registered.version,
+      snapshot: persisted,
+      state: pathOf(snapshot),
+      status: snapshot.status,
+      version: seq,
+      lastSeq: seq,
+      headHash,
+      updatedAt: at,
+    });
+    if (!updated) throw new ConcurrentUpdate(`Instance ${instance.id} changed during the send`);
   }
 
-  private async replaceDeadlines(
-    em: EntityManager,
-    instanceId: string,
+  private deadlines(
     registered: RegisteredDefinition,
     snapshot: AnyMachineSnapshot,
     at: string,
-  ): Promise<void> {
-    const deadlines = registered.definition.deadlines(
-      snapshot,
-      at,
-      this.settings.definitionSettings,
-    );
-    await em.nativeDelete(DeadlineRow, { instanceId });
-    if (deadlines.length === 0) return;
-    await em.insertMany(
-      DeadlineRow,
-      deadlines.map((d) => ({
-        id: randomUUID(),
-        instanceId,
-        key: d.key,
-        kind: d.kind,
-        due: d.due,
-        met: d.met,
-        recipients: d.recipients,
-        label: d.label,
-        source: d.source,
-      })),
-    );
+  ): Deadline[] {
+    return registered.definition.deadlines(snapshot, at, this.settings.definitionSettings);
   }
 
   private persist(
@@ -619,8 +607,10 @@ export class EngineService {
     version: number,
     updatedAt: string,
     now = this.clock.now().toISOString(),
+    deadlines?: Deadline[],
   ): InstanceView {
     return buildView({
+      deadlines,
       definition: registered.definition,
       definitionVersion: registered.version,
       instanceId,
@@ -637,20 +627,20 @@ export class EngineService {
   }
 
   private async replayIfDone(
-    em: EntityManager,
+    store: InstanceStore,
     actor: Actor,
     key: string | undefined,
     requestHash: string,
   ): Promise<StoredOutcome | undefined> {
     if (key === undefined) return undefined;
-    const record = await em.findOne(IdempotencyRecord, { actorId: actor.id, key });
+    const record = await store.remembered(actor.id, key);
     if (!record) return undefined;
     if (record.requestHash !== requestHash) throw new IdempotencyKeyReused(key);
     return JSON.parse(record.outcome) as StoredOutcome;
   }
 
   private async remember(
-    em: EntityManager,
+    store: InstanceStore,
     actor: Actor,
     key: string | undefined,
     requestHash: string,
@@ -658,13 +648,15 @@ export class EngineService {
     at: string,
   ): Promise<void> {
     if (key === undefined) return;
-    await em.insert(IdempotencyRecord, {
-      actorId: actor.id,
-      key,
+    await store.remember(actor.id, key, {
       requestHash,
       outcome: JSON.stringify(outcome),
       createdAt: at,
     });
+  }
+
+  private store(em: EntityManager): InstanceStore {
+    return InstanceStore.of(em, this.settings.database.dialect);
   }
 
   private unwrap(outcome: StoredOutcome): unknown {
@@ -700,6 +692,10 @@ function isRetryable(error: unknown): boolean {
   return (
     code === 'SQLITE_BUSY' ||
     code === 'SQLITE_BUSY_SNAPSHOT' ||
+    // A unique key taken by a concurrent writer (the raw driver's codes; see InstanceStore).
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === '23505' ||
     code === '40001' ||
     code === '40P01'
   );

@@ -32,6 +32,8 @@ export function buildView(args: {
   updatedAt: string;
   now: string;
   settings: Readonly<Record<string, number>>;
+  /** Already computed for this snapshot at `now`. */
+  deadlines?: Deadline[];
 }): InstanceView {
   const { definition, snapshot, now } = args;
   return {
@@ -43,7 +45,7 @@ export function buildView(args: {
     status: snapshot.status,
     version: args.version,
     context: snapshot.context,
-    deadlines: definition.deadlines(snapshot, now, args.settings),
+    deadlines: args.deadlines ?? definition.deadlines(snapshot, now, args.settings),
     nextEvents: nextEvents(definition, snapshot, now),
     updatedAt: args.updatedAt,
   };

@@ -1,10 +1,13 @@
 import { MikroORM, type EntityManager } from '@mikro-orm/core';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { osloDay } from '../../workflows/kit';
 import { actorOf, canSee, type Principal } from '../auth/principal';
+import type { Settings } from '../../config/settings';
 import { Clock } from '../common/clock';
 import { InvalidRequest, ScopeTooNarrow, UnknownProgramme } from '../common/errors';
+import { SETTINGS } from '../common/tokens';
+import { sqlOf } from '../database/sql';
 import { DeadlineRow } from '../engine/deadline.entity';
 import { EngineService, type EventInput, type HistoryEntryView } from '../engine/engine.service';
 import type { InstanceView } from '../engine/view';
@@ -69,6 +72,7 @@ export class ProgrammesService {
     private readonly orm: MikroORM,
     private readonly engine: EngineService,
     private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   async create(
@@ -219,11 +223,11 @@ export class ProgrammesService {
     principal: Principal,
     options: { expectedVersion?: number; idempotencyKey?: string },
   ): Promise<WorkflowView> {
-    const row = await this.load(this.orm.em.fork(), id, principal);
+    const row = await this.period(id, principal);
     const view = await this.engine.send(row.instanceId, event, actorOf(principal), {
       ...options,
       requestScope: `POST /api/programmes/${id}/workflow/events`,
-      within: (tx, next) => syncPeriod(tx, id, next),
+      within: (tx, next) => syncPeriod(tx, id, row, next),
     });
     return { programmeId: id, ...view };
   }
@@ -308,6 +312,25 @@ export class ProgrammesService {
   }
 
   /** Loads a programme the caller may see; anything else is unknown to them. */
+  /** The programme's instance and period: what sending an event needs, on its hot path. */
+  private async period(
+    id: string,
+    principal: Principal,
+  ): Promise<{ instanceId: string; programmeStart: string; programmeEnd: string }> {
+    if (!canSee(principal, id)) throw new UnknownProgramme(id);
+    const [row] = await sqlOf(this.orm.em, this.settings.database.dialect).all<{
+      instance_id: string;
+      programme_start: string;
+      programme_end: string;
+    }>('select instance_id, programme_start, programme_end from programme where id = ?', [id]);
+    if (!row) throw new UnknownProgramme(id);
+    return {
+      instanceId: row.instance_id,
+      programmeStart: row.programme_start,
+      programmeEnd: row.programme_end,
+    };
+  }
+
   private async load(em: EntityManager, id: string, principal: Principal): Promise<Programme> {
     if (!canSee(principal, id)) throw new UnknownProgramme(id);
     const row = await em.findOne(Programme, { id });
@@ -369,10 +392,13 @@ export class ProgrammesService {
 async function syncPeriod(
   tx: EntityManager,
   programmeId: string,
+  stored: { programmeStart: string; programmeEnd: string },
   view: InstanceView,
 ): Promise<void> {
   const period = (view.context as ProgrammeContext).programme;
   if (!period?.start || !period.end) return;
+  // Both change only together, in the transaction of the event that changes the period.
+  if (period.start === stored.programmeStart && period.end === stored.programmeEnd) return;
   await tx.nativeUpdate(
     Programme,
     {

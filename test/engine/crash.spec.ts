@@ -422,7 +422,7 @@ if (available.includes('postgresql')) {
               knex,
               `select pid, query from pg_stat_activity
                 where datname = current_database() and wait_event_type = 'Lock'
-                  and query ilike 'delete from "deadline"%'`,
+                  and query ilike 'delete from deadline%'`,
             );
             return rows[0];
           });

@@ -47,6 +47,18 @@ export function explainEvent(
   event: EventObject & { meta: EventMeta },
   options: { payloadKnown: boolean },
 ): Explanation {
+  return explainAmong(definition, snapshot, event, options, () => getNextTransitions(snapshot));
+}
+
+type Transitions = ReturnType<typeof getNextTransitions>;
+
+function explainAmong(
+  definition: AnyWorkflowDefinition,
+  snapshot: AnyMachineSnapshot,
+  event: EventObject & { meta: EventMeta },
+  options: { payloadKnown: boolean },
+  transitions: () => Transitions,
+): Explanation {
   const blocked = (blockers: Blocker[]): Explanation => ({
     type: event.type,
     allowed: false,
@@ -69,9 +81,7 @@ export function explainEvent(
       }),
     ]);
   }
-  const candidates = getNextTransitions(snapshot).filter((t) =>
-    matchesEventType(String(t.eventType), event.type),
-  );
+  const candidates = transitions().filter((t) => matchesEventType(String(t.eventType), event.type));
   const label = definition.events[event.type]!.label;
   const notHere = () =>
     blocked([
@@ -102,8 +112,10 @@ export function nextEvents(
   now: string,
 ): NextEvent[] {
   const meta: EventMeta = { at: now, actor: { id: '', role: '' } };
+  let transitions: Transitions | undefined;
+  const once = () => (transitions ??= getNextTransitions(snapshot));
   return Object.entries(definition.events).map(([type, spec]) => ({
-    ...explainEvent(definition, snapshot, { type, meta }, { payloadKnown: false }),
+    ...explainAmong(definition, snapshot, { type, meta }, { payloadKnown: false }, once),
     roles: [...spec.roles],
   }));
 }

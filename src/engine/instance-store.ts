@@ -1,0 +1,222 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { canonicalJson, type Deadline } from '../../workflows/kit';
+import { jsonColumn, sqlOf, type Dialect, type Sql } from '../database/sql';
+import type { HistoryEntry } from '../history/history-entry.entity';
+import type { WorkflowInstance } from './workflow-instance.entity';
+
+/** The idempotency record of an earlier request: what it was and how it ended. */
+export interface RememberedRequest {
+  requestHash: string;
+  outcome: string;
+}
+
+const INSTANCE_COLUMNS =
+  'id, definition_id, definition_version, snapshot, state, status, version, last_seq, head_hash, created_at, updated_at';
+
+const ENTRY_COLUMNS =
+  'id, instance_id, seq, kind, at, actor_id, actor_role, event_type, payload, from_state, to_state, definition_version, snapshot, prev_hash, hash';
+
+const DEADLINE_COLUMNS = 'id, instance_id, key, kind, due, met, recipients, label, source';
+
+interface StoredDeadline {
+  key: string;
+  kind: string;
+  due: string;
+  met: boolean | number;
+  recipients: unknown;
+  label: unknown;
+  source: string;
+}
+
+function sameDeadlines(stored: StoredDeadline[], wanted: readonly Deadline[]): boolean {
+  if (stored.length !== wanted.length) return false;
+  const byKey = new Map(stored.map((row) => [row.key, row]));
+  return wanted.every((d) => {
+    const row = byKey.get(d.key);
+    return (
+      row !== undefined &&
+      row.kind === d.kind &&
+      row.due === d.due &&
+      Boolean(row.met) === d.met &&
+      row.source === d.source &&
+      canonicalJson(jsonColumn(row.recipients)) === canonicalJson(d.recipients) &&
+      canonicalJson(jsonColumn(row.label)) === canonicalJson(d.label)
+    );
+  });
+}
+
+interface InstanceRecord {
+  id: string;
+  definition_id: string;
+  definition_version: string;
+  snapshot: unknown;
+  state: string;
+  status: string;
+  version: number;
+  last_seq: number;
+  head_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * The engine's writes, as plain SQL in the caller's transaction: the same tables and columns as the
+ * entities (test/database checks the schema against them), without the ORM's per-query cost.
+ */
+export class InstanceStore {
+  private constructor(
+    private readonly sql: Sql,
+    private readonly dialect: Dialect,
+  ) {}
+
+  static of(em: EntityManager, dialect: Dialect): InstanceStore {
+    return new InstanceStore(sqlOf(em, dialect), dialect);
+  }
+
+  async load(id: string, lock: boolean): Promise<WorkflowInstance | undefined> {
+    const lockClause = lock && this.dialect === 'postgresql' ? ' for update' : '';
+    const [row] = await this.sql.all<InstanceRecord>(
+      `select ${INSTANCE_COLUMNS} from workflow_instance where id = ?${lockClause}`,
+      [id],
+    );
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      definitionId: row.definition_id,
+      definitionVersion: row.definition_version,
+      snapshot: jsonColumn(row.snapshot),
+      state: row.state,
+      status: row.status,
+      version: Number(row.version),
+      lastSeq: Number(row.last_seq),
+      headHash: row.head_hash,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  async insertInstance(instance: WorkflowInstance): Promise<void> {
+    await this.sql.run(
+      `insert into workflow_instance (${INSTANCE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        instance.id,
+        instance.definitionId,
+        instance.definitionVersion,
+        JSON.stringify(instance.snapshot),
+        instance.state,
+        instance.status,
+        instance.version,
+        instance.lastSeq,
+        instance.headHash,
+        instance.createdAt,
+        instance.updatedAt,
+      ],
+    );
+  }
+
+  /** Writes the new head if the instance is still at `expectedVersion`; false if it moved on. */
+  async updateInstance(
+    id: string,
+    expectedVersion: number,
+    head: Pick<
+      WorkflowInstance,
+      | 'definitionVersion'
+      | 'snapshot'
+      | 'state'
+      | 'status'
+      | 'version'
+      | 'lastSeq'
+      | 'headHash'
+      | 'updatedAt'
+    >,
+  ): Promise<boolean> {
+    const changed = await this.sql.run(
+      'update workflow_instance set definition_version = ?, snapshot = ?, state = ?, status = ?, ' +
+        'version = ?, last_seq = ?, head_hash = ?, updated_at = ? where id = ? and version = ?',
+      [
+        head.definitionVersion,
+        JSON.stringify(head.snapshot),
+        head.state,
+        head.status,
+        head.version,
+        head.lastSeq,
+        head.headHash,
+        head.updatedAt,
+        id,
+        expectedVersion,
+      ],
+    );
+    return changed === 1;
+  }
+
+  async appendEntry(entry: HistoryEntry): Promise<void> {
+    await this.sql.run(
+      `insert into history_entry (${ENTRY_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        entry.id,
+        entry.instanceId,
+        entry.seq,
+        entry.kind,
+        entry.at,
+        entry.actorId,
+        entry.actorRole,
+        entry.eventType,
+        JSON.stringify(entry.payload),
+        entry.fromState,
+        entry.toState,
+        entry.definitionVersion,
+        entry.snapshot === null ? null : JSON.stringify(entry.snapshot),
+        entry.prevHash,
+        entry.hash,
+      ],
+    );
+  }
+
+  /** Makes the stored deadlines these; most events change none, and then nothing is written. */
+  async replaceDeadlines(instanceId: string, deadlines: readonly Deadline[]): Promise<void> {
+    const stored = await this.sql.all<StoredDeadline>(
+      'select key, kind, due, met, recipients, label, source from deadline where instance_id = ?',
+      [instanceId],
+    );
+    if (sameDeadlines(stored, deadlines)) return;
+    await this.sql.run('delete from deadline where instance_id = ?', [instanceId]);
+    if (deadlines.length === 0) return;
+    const row = `(${DEADLINE_COLUMNS.split(', ')
+      .map(() => '?')
+      .join(', ')})`;
+    await this.sql.run(
+      `insert into deadline (${DEADLINE_COLUMNS}) values ${deadlines.map(() => row).join(', ')}`,
+      deadlines.flatMap((d) => [
+        randomUUID(),
+        instanceId,
+        d.key,
+        d.kind,
+        d.due,
+        d.met,
+        JSON.stringify(d.recipients),
+        JSON.stringify(d.label),
+        d.source,
+      ]),
+    );
+  }
+
+  async remembered(actorId: string, key: string): Promise<RememberedRequest | undefined> {
+    const [row] = await this.sql.all<{ request_hash: string; outcome: string }>(
+      'select request_hash, outcome from idempotency_record where actor_id = ? and key = ?',
+      [actorId, key],
+    );
+    return row && { requestHash: row.request_hash, outcome: row.outcome };
+  }
+
+  async remember(
+    actorId: string,
+    key: string,
+    record: RememberedRequest & { createdAt: string },
+  ): Promise<void> {
+    await this.sql.run(
+      'insert into idempotency_record (actor_id, key, request_hash, outcome, created_at) values (?, ?, ?, ?, ?)',
+      [actorId, key, record.requestHash, record.outcome, record.createdAt],
+    );
+  }
+}
