@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   call,
+  checkHistories,
   costEvent,
+  createProgrammes,
+  EventLoad,
   freePort,
   MAIN_JS,
   programmeBody,
@@ -32,7 +35,14 @@ const withPostgres = dialects().includes('postgresql');
 (withPostgres ? describe : describe.skip)('start-up while PostgreSQL is unreachable', () => {
   let database: ScratchDatabase;
   let dataDir: string;
-  let proxy: TcpProxy | undefined;
+  const proxies: TcpProxy[] = [];
+  const admin = new URL(PG_ADMIN_URL);
+  const target = { host: admin.hostname, port: Number(admin.port || 5432) };
+  async function proxy(port: number): Promise<TcpProxy> {
+    const started = await startTcpProxy(port, target);
+    proxies.push(started);
+    return started;
+  }
 
   beforeAll(() => {
     if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run \`npm run build\``);
@@ -42,7 +52,7 @@ const withPostgres = dialects().includes('postgresql');
 
   afterAll(async () => {
     await stopAllServices();
-    await proxy?.close();
+    for (const started of proxies) await started.close();
     database?.drop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -99,11 +109,7 @@ const withPostgres = dialects().includes('postgresql');
     expect(attempts[0]).toContain('ECONNREFUSED');
     expect(service.tail(1_000_000)).not.toContain('hemmelig-passord');
 
-    const admin = new URL(PG_ADMIN_URL);
-    proxy = await startTcpProxy(dbPort, {
-      host: admin.hostname,
-      port: Number(admin.port || 5432),
-    });
+    await proxy(dbPort);
     const appeared = Date.now();
     let ready = 0;
     while (Date.now() - appeared < 20_000) {
@@ -126,6 +132,65 @@ const withPostgres = dialects().includes('postgresql');
     );
     expect(event.status).toBe(200);
     expect(event.body.version).toBe(2);
+    expect(service.errorLines()).toEqual([]);
+    await service.stop();
+  }, 60_000);
+
+  it('answers 503 while the connection to the database is cut, and recovers without a restart', async () => {
+    // The service reaches PostgreSQL through a proxy; closing the proxy cuts its pooled
+    // connections mid-request (as a server restart or a network break does) and refuses new ones.
+    const dbPort = await freePort();
+    const url = new URL(database.url);
+    url.port = String(dbPort);
+    let link = await proxy(dbPort);
+    const service = await ServiceProcess.start(
+      serviceEnv(url.toString(), dataDir, await freePort()),
+      30_000,
+    );
+    const programmes = await createProgrammes(service.url, 2);
+    const others: string[] = [];
+    const load = new EventLoad(
+      () => [service.url],
+      programmes,
+      4,
+      'cut',
+      (answer) => {
+        if (answer.status === 503) {
+          if (
+            answer.headers.get('retry-after') !== '5' ||
+            !/^application\/problem\+json/.test(answer.headers.get('content-type') ?? '')
+          )
+            others.push(`503 without Retry-After or problem+json: ${answer.text}`);
+        } else if (answer.status !== 200) others.push(`${answer.status}: ${answer.text}`);
+      },
+    );
+    load.start();
+    let restoredAt = 0;
+    let recovered = 0;
+    try {
+      await sleep(1000);
+      await link.close();
+      await sleep(2000);
+      link = await proxy(dbPort);
+      restoredAt = Date.now();
+      while (Date.now() - restoredAt < 20_000) {
+        if (load.acks.some((a) => a.at > restoredAt)) {
+          recovered = Date.now() - restoredAt;
+          break;
+        }
+        await sleep(50);
+      }
+      await sleep(500);
+    } finally {
+      await load.stop();
+    }
+
+    expect(others).toEqual([]);
+    expect(load.failures).toEqual([]);
+    expect(load.unavailable).toBeGreaterThan(0);
+    expect(recovered).toBeGreaterThan(0);
+    const checks = await checkHistories(service.url, programmes, load.acks, { exact: true });
+    expect(checks.flatMap((c) => c.problems)).toEqual([]);
     expect(service.errorLines()).toEqual([]);
     await service.stop();
   }, 60_000);
