@@ -237,6 +237,35 @@ const UPDATE_INSTANCE =
 const INSERT_DEADLINE =
   'insert into deadline (id, instance_id, key, kind, due, met, recipients, label, source) values ';
 
+/** As the engine does (InstanceStore): read the stored deadlines, rewrite them only if they differ. */
+const SELECT_DEADLINES =
+  'select key, kind, due, met, recipients, label, source from deadline where instance_id = ?';
+
+type StoredDeadline = Omit<DeadlineTemplate, 'met'> & { met: boolean | number };
+
+function sameDeadlines(stored: StoredDeadline[], wanted: DeadlineTemplate[]): boolean {
+  const json = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+  if (stored.length !== wanted.length) return false;
+  const byKey = new Map(stored.map((row) => [row.key, row]));
+  return wanted.every((d) => {
+    const row = byKey.get(d.key);
+    return (
+      row !== undefined &&
+      row.kind === d.kind &&
+      row.due === d.due &&
+      Boolean(row.met) === Boolean(d.met) &&
+      row.source === d.source &&
+      json(row.recipients) === json(d.recipients) &&
+      json(row.label) === json(d.label)
+    );
+  });
+}
+
+/** cost.record never changes a deadline: a rewrite here would mean the comparison is wrong. */
+function unchangedExpected(): never {
+  throw new Error('raw path: stored deadlines differ from the template; the comparison is broken');
+}
+
 function entryValues(entry: ReturnType<typeof nextEntry>['entry']): unknown[] {
   return [
     entry.id,
@@ -292,6 +321,7 @@ function rawSqlite(store: Store, deadlines: DeadlineTemplate[], phase: string): 
   const select = db.prepare('select * from workflow_instance where id = ?');
   const insertEntry = db.prepare(INSERT_ENTRY + placeholders(1, 15, false));
   const update = db.prepare(UPDATE_INSTANCE);
+  const selectDeadlines = db.prepare(SELECT_DEADLINES);
   const remove = db.prepare('delete from deadline where instance_id = ?');
   const insertDeadlines = db.prepare(INSERT_DEADLINE + placeholders(deadlines.length, 9, false));
   const send = db.transaction((instanceId: string) => {
@@ -311,6 +341,9 @@ function rawSqlite(store: Store, deadlines: DeadlineTemplate[], phase: string): 
       row.version,
     );
     if (changed.changes !== 1) throw new Error('lost update');
+    const stored = selectDeadlines.all(instanceId) as StoredDeadline[];
+    if (sameDeadlines(stored, deadlines)) return;
+    unchangedExpected();
     remove.run(instanceId);
     insertDeadlines.run(...deadlines.flatMap((d) => deadlineValues(instanceId, d, true)));
   });
@@ -348,11 +381,17 @@ function rawPostgres(store: Store, deadlines: DeadlineTemplate[], phase: string)
           row.version,
         ]);
         if (changed.rowCount !== 1) throw new Error('lost update');
-        await client.query('delete from deadline where instance_id = $1', [instanceId]);
-        await client.query(
-          insertDeadlines,
-          deadlines.flatMap((d) => deadlineValues(instanceId, d, false)),
-        );
+        const stored = await client.query<StoredDeadline>(SELECT_DEADLINES.replace('?', '$1'), [
+          instanceId,
+        ]);
+        if (!sameDeadlines(stored.rows, deadlines)) {
+          unchangedExpected();
+          await client.query('delete from deadline where instance_id = $1', [instanceId]);
+          await client.query(
+            insertDeadlines,
+            deadlines.flatMap((d) => deadlineValues(instanceId, d, false)),
+          );
+        }
         await client.query('commit');
       } catch (error) {
         await client.query('rollback');

@@ -32,6 +32,7 @@ import {
   VersionConflict,
 } from '../common/errors';
 import { SETTINGS } from '../common/tokens';
+import { inTransaction } from '../database/sql';
 import { entryHash, GENESIS_HASH, verifyChain, type Verification } from '../history/hash-chain';
 import { HistoryEntry, type HistoryKind } from '../history/history-entry.entity';
 import { DefinitionRegistry, type RegisteredDefinition } from './definition-registry';
@@ -150,7 +151,7 @@ export class EngineService {
       scope: options.requestScope,
     });
     const outcome = await this.withRetry(() =>
-      this.orm.em.fork().transactional(async (em) => {
+      inTransaction(this.orm, async (em) => {
         const store = this.store(em);
         const replay = await this.replayIfDone(store, actor, options.idempotencyKey, requestHash);
         if (replay) return replay;
@@ -221,7 +222,7 @@ export class EngineService {
       scope: options.requestScope,
     });
     const outcome = await this.withRetry(() =>
-      this.orm.em.fork().transactional(async (em) => {
+      inTransaction(this.orm, async (em) => {
         const store = this.store(em);
         const instance = await store.load(instanceId, this.locking);
         if (!instance) throw new UnknownInstance(instanceId);
