@@ -85,10 +85,12 @@ export const config = {
   startupRuns: integer('BENCH_STARTUP_RUNS', quick ? 2 : 5),
   /** Minutes of steady REST load in the memory-load part, per store. */
   memoryMinutes: decimal('BENCH_MEMORY_MINUTES', quick ? 1 : 10),
-  /** Seconds between two memory samples under load. */
-  memorySampleSeconds: integer('BENCH_MEMORY_SAMPLE_SECONDS', quick ? 10 : 60),
-  /** Minutes of load after which the baseline of the growth is taken. */
+  /** Seconds between two memory samples under load (reported per minute). */
+  memorySampleSeconds: integer('BENCH_MEMORY_SAMPLE_SECONDS', quick ? 5 : 10),
+  /** Minutes of load before the baseline window starts. */
   memoryWarmupMinutes: decimal('BENCH_MEMORY_WARMUP_MINUTES', quick ? 0.25 : 2),
+  /** Minutes of the baseline window (after the warm-up) and of the end window (the last ones). */
+  memoryWindowMinutes: decimal('BENCH_MEMORY_WINDOW_MINUTES', quick ? 0.25 : 1),
   /** Stores the memory-load part runs on, one after the other. */
   memoryStores: stores('BENCH_MEMORY_STORES', 'sqlite-normal'),
   /** A directory: heap snapshots at the baseline and at the end go there (for finding retainers). */

@@ -1,10 +1,11 @@
-import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 
 /**
  * Preloaded into the service by the memory benchmark (`node --expose-gc -r memory-probe.js`), so
  * that the service itself needs no endpoint for it. Answers over the IPC channel the benchmark
- * opens: `sample` (process.memoryUsage), `gc` (a full collection, then a sample) and `snapshot`
- * (a heap snapshot written to the given file, for finding retainers).
+ * opens: `sample` (process.memoryUsage, and the heap after each full collection V8 did since the
+ * last answer), `gc` (forces a full collection, then a sample) and `snapshot` (a heap snapshot
+ * written to the given file, for finding retainers).
  */
 
 export interface MemorySample {
@@ -18,6 +19,8 @@ export interface MemorySample {
   mallocedMemory: number;
   /** Timers, sockets and other handles keeping the event loop alive. */
   resources: number;
+  /** Heap used right after each full (mark-compact) collection since the previous answer. */
+  afterMajorGc: number[];
   file?: string;
 }
 
@@ -25,6 +28,20 @@ interface Request {
   id: number;
   op: 'sample' | 'gc' | 'snapshot';
   file?: string;
+}
+
+// Records V8's own collections, so the live heap is known without forcing any (a forced one
+// would reset V8's heap sizing and change what is measured).
+let profiler = new GCProfiler();
+profiler.start();
+
+function majorCollections(): number[] {
+  const result = profiler.stop();
+  profiler = new GCProfiler();
+  profiler.start();
+  return (result?.statistics ?? [])
+    .filter((gc) => gc.gcType === 'MarkSweepCompact')
+    .map((gc) => gc.afterGC.heapStatistics.usedHeapSize);
 }
 
 function sample(id: number): MemorySample {
@@ -38,6 +55,7 @@ function sample(id: number): MemorySample {
     arrayBuffers: usage.arrayBuffers,
     mallocedMemory: getHeapStatistics().malloced_memory,
     resources: process.getActiveResourcesInfo().length,
+    afterMajorGc: majorCollections(),
   };
 }
 

@@ -34,14 +34,36 @@ export interface LoadSample {
   heapUsed: number;
   heapTotal: number;
   external: number;
-  arrayBuffers: number;
   mallocedMemory: number;
   resources: number;
+  /** Heap used after each full collection V8 did in the interval. */
+  afterMajorGc: number[];
   ok: number;
   non2xx: number;
   errors: number;
-  /** Server CPU per acknowledged request in the interval, in microseconds. */
+  cpuMs: number;
+}
+
+/** The samples of one minute of load (or of a window), summed up. */
+export interface Span {
+  from: number;
+  to: number;
+  /** RSS of the last sample, the mean and the largest of the span's samples. */
+  rss: number;
+  rssMean: number;
+  rssMax: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  mallocedMemory: number;
+  /** The smallest heap after a full collection in the span: what stays alive (NaN if none ran). */
+  liveHeap: number;
+  majorGcs: number;
+  rps: number;
+  /** Server CPU per acknowledged request, in microseconds. */
   cpuUs: number;
+  non2xx: number;
+  errors: number;
 }
 
 export interface MemoryLoadRun {
@@ -50,24 +72,25 @@ export interface MemoryLoadRun {
   /** The service started and idle, before any load. */
   idle: MemorySample;
   samples: LoadSample[];
-  /** The sample the growth is judged from (the first at or after the warm-up). */
-  baseline: LoadSample;
-  end: LoadSample;
-  /** Live heap right after the baseline sample (a full collection forced then). */
-  baselineGc: MemorySample;
+  minutes: Span[];
+  /** The first `windowMinutes` after the warm-up, and the last `windowMinutes` of the load. */
+  baseline: Span;
+  end: Span;
   /** The load stopped and the service idle for a few seconds. */
   afterLoad: MemorySample;
   /** Then a full collection forced. */
   afterGc: MemorySample;
-  /** RSS at the end ÷ at the baseline (both under load). */
+  /** Mean RSS of the end window ÷ of the baseline window (both under load): the judged figure. */
   growth: number;
-  /** Live heap after a forced collection: at the end ÷ at the baseline. */
+  /** The last sample's RSS ÷ the RSS sampled when the warm-up ended. */
+  pointGrowth: number;
+  /** Heap after V8's full collections, end window ÷ baseline window: a leak makes it grow. */
   liveHeapGrowth: number;
   requests: number;
   non2xx: number;
   errors: number;
   programmes: number;
-  minutes: number;
+  loadMinutes: number;
   serverErrors: { count: number; first: string | null };
   snapshots: string[];
 }
@@ -76,6 +99,7 @@ export interface MemoryLoadResults {
   minutes: number;
   sampleSeconds: number;
   warmupMinutes: number;
+  windowMinutes: number;
   connections: number;
   eventsPerInstance: number;
   phase: 'forstudie' | 'initiering';
@@ -163,6 +187,32 @@ async function untilMs(time: number): Promise<void> {
   if (wait > 0) await sleep(wait);
 }
 
+function span(samples: LoadSample[], from: number, to: number): Span {
+  const inside = samples.filter((x) => x.minute > from + 1e-6 && x.minute <= to + 1e-6);
+  const list = inside.length > 0 ? inside : samples.slice(-1);
+  const last = list[list.length - 1]!;
+  const ok = list.reduce((sum, x) => sum + x.ok, 0);
+  const seconds = inside.length > 0 ? (to - from) * 60 : config.memorySampleSeconds;
+  const afterGc = list.flatMap((x) => x.afterMajorGc);
+  return {
+    from,
+    to,
+    rss: last.rss,
+    rssMean: list.reduce((sum, x) => sum + x.rss, 0) / list.length,
+    rssMax: Math.max(...list.map((x) => x.rss)),
+    heapUsed: last.heapUsed,
+    heapTotal: last.heapTotal,
+    external: last.external,
+    mallocedMemory: last.mallocedMemory,
+    liveHeap: afterGc.length > 0 ? Math.min(...afterGc) : Number.NaN,
+    majorGcs: afterGc.length,
+    rps: ok / seconds,
+    cpuUs: (list.reduce((sum, x) => sum + x.cpuMs, 0) * 1000) / Math.max(ok, 1),
+    non2xx: list.reduce((sum, x) => sum + x.non2xx, 0),
+    errors: list.reduce((sum, x) => sum + x.errors, 0),
+  };
+}
+
 async function loadRun(
   kind: StoreKind,
   phase: 'forstudie' | 'initiering',
@@ -231,63 +281,71 @@ async function loadRun(
 
     const started = performance.now();
     const samples: LoadSample[] = [];
-    let baseline: LoadSample | undefined;
-    let baselineGc: MemorySample | undefined;
+    const warmup = Math.min(config.memoryWarmupMinutes, config.memoryMinutes);
+    let warmupRss: number | undefined;
     try {
       let last = { ok: 0, non2xx: 0, errors: 0, cpu: service.cpuMs() };
       const steps = Math.max(1, Math.round(totalMs / (config.memorySampleSeconds * 1000)));
+      let logged = 0;
       for (let step = 1; step <= steps; step += 1) {
         await untilMs(started + (totalMs * step) / steps);
         const rss = service.rssBytes();
         const cpu = service.cpuMs();
         const heap = await ask('sample');
-        const interval = ok - last.ok;
         const sample: LoadSample = {
-          minute: (performance.now() - started) / 60_000,
+          // The planned time (the loop waits for it): windows then hold whole samples.
+          minute: (totalMs * step) / steps / 60_000,
           rss,
           heapUsed: heap.heapUsed,
           heapTotal: heap.heapTotal,
           external: heap.external,
-          arrayBuffers: heap.arrayBuffers,
           mallocedMemory: heap.mallocedMemory,
           resources: heap.resources,
-          ok: interval,
+          afterMajorGc: heap.afterMajorGc,
+          ok: ok - last.ok,
           non2xx: non2xx - last.non2xx,
           errors: errors - last.errors,
-          cpuUs: ((cpu - last.cpu) * 1000) / Math.max(interval, 1),
+          cpuMs: cpu - last.cpu,
         };
         last = { ok, non2xx, errors, cpu };
         samples.push(sample);
-        log(
-          `  ${sample.minute.toFixed(1)} min: RSS ${mb(rss)}, heap ${mb(heap.heapUsed)} of ` +
-            `${mb(heap.heapTotal)}, ${(sample.ok / config.memorySampleSeconds).toFixed(0)} req/s` +
-            (sample.non2xx + sample.errors > 0
-              ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors`
-              : ''),
-        );
-        if (!baseline && sample.minute >= config.memoryWarmupMinutes - 1e-6 && step < steps) {
-          baseline = sample;
-          baselineGc = await ask('gc');
-          log(`  baseline; live heap after a full collection ${mb(baselineGc.heapUsed)}`);
+        if (warmupRss === undefined && sample.minute >= warmup - 1e-6) {
+          warmupRss = rss;
           await snapshot('baseline');
+        }
+        const minute = Math.floor(sample.minute + 1e-6);
+        if (minute > logged || step === steps) {
+          logged = minute;
+          const s = span(samples, sample.minute - 1, sample.minute);
+          log(
+            `  ${sample.minute.toFixed(1)} min: RSS ${mb(rss)} (mean of the last minute ` +
+              `${mb(s.rssMean)}), heap ${mb(heap.heapUsed)} of ${mb(heap.heapTotal)}, after full ` +
+              `GCs ≥ ${mb(s.liveHeap)}, ${s.rps.toFixed(0)} req/s` +
+              (s.non2xx + s.errors > 0 ? `, ${s.non2xx} non-2xx, ${s.errors} errors` : ''),
+          );
         }
       }
     } finally {
       instance.stop();
     }
     await finished;
-    const minutes = (performance.now() - started) / 60_000;
-    const end = samples[samples.length - 1]!;
-    // Without a sample after the warm-up (a very short run), the first one is the baseline.
-    baseline ??= samples[0]!;
-    baselineGc ??= await ask('gc');
+    const loadMinutes = totalMs / 60_000;
+    const window = Math.min(config.memoryWindowMinutes, loadMinutes - warmup || loadMinutes);
+    const baseline = span(samples, warmup, warmup + window);
+    const end = span(samples, loadMinutes - window, loadMinutes);
+    const minutes: Span[] = [];
+    for (let from = 0; from < loadMinutes - 1e-6; from += 1) {
+      minutes.push(span(samples, from, Math.min(from + 1, loadMinutes)));
+    }
     await sleep(config.quick ? 1000 : 5000);
     const afterLoad = await ask('sample');
     const afterGc = await ask('gc');
     await snapshot('end');
+    const last = samples[samples.length - 1]!;
     log(
-      `  growth ${(end.rss / baseline.rss).toFixed(2)} (RSS ${mb(baseline.rss)} → ${mb(end.rss)}), ` +
-        `live heap ${mb(baselineGc.heapUsed)} → ${mb(afterGc.heapUsed)}, RSS after GC ${mb(afterGc.rss)}`,
+      `  growth ${(end.rssMean / baseline.rssMean).toFixed(2)} (mean RSS ${mb(baseline.rssMean)} → ` +
+        `${mb(end.rssMean)}), heap after full GCs ${mb(baseline.liveHeap)} → ${mb(end.liveHeap)}, ` +
+        `RSS after a forced GC ${mb(afterGc.rss)}`,
     );
     const logged = loggedErrors(service.logFile);
     return {
@@ -295,18 +353,19 @@ async function loadRun(
       label: store.label,
       idle,
       samples,
+      minutes,
       baseline,
       end,
-      baselineGc,
       afterLoad,
       afterGc,
-      growth: end.rss / baseline.rss,
-      liveHeapGrowth: afterGc.heapUsed / baselineGc.heapUsed,
+      growth: end.rssMean / baseline.rssMean,
+      pointGrowth: last.rss / (warmupRss ?? samples[0]!.rss),
+      liveHeapGrowth: end.liveHeap / baseline.liveHeap,
       requests: ok,
       non2xx,
       errors,
       programmes,
-      minutes,
+      loadMinutes,
       serverErrors: { count: logged.length, first: logged[0] ?? null },
       snapshots,
     };
@@ -329,6 +388,7 @@ export async function memoryLoadBenchmark(
     minutes: config.memoryMinutes,
     sampleSeconds: config.memorySampleSeconds,
     warmupMinutes: config.memoryWarmupMinutes,
+    windowMinutes: config.memoryWindowMinutes,
     connections: config.connections,
     eventsPerInstance: config.eventsPerInstance,
     phase,

@@ -1,6 +1,6 @@
 import type { Config } from './config';
 import type { EngineResults } from './engine';
-import type { MemoryLoadResults } from './memory';
+import type { MemoryLoadResults, MemoryLoadRun, Span } from './memory';
 import type { RestResults } from './rest';
 import type { StartupResult, SweepResults } from './sweep';
 import { fmt, mb, pct, ratio, type Machine } from './support';
@@ -120,7 +120,8 @@ export function checks(r: Results): Check[] {
       met: share.hash / share.requestUs <= 0.05,
     });
   }
-  for (const item of rest?.rss ?? []) {
+  // Part 7 measures the growth properly; without it, part 1's few minutes are all there is.
+  for (const item of r.memoryLoad ? [] : (rest?.rss ?? [])) {
     if (item.label === 'bare') continue;
     const end = item.rounds[item.rounds.length - 1] ?? item.afterWarmup;
     list.push({
@@ -132,17 +133,19 @@ export function checks(r: Results): Check[] {
   }
   const load = r.memoryLoad;
   for (const run of load?.runs ?? []) {
+    const { baseline, end } = run;
     list.push({
       measure:
-        `RSS after ${fmt(run.minutes, 1)} min of steady load ÷ after ${fmt(run.baseline.minute, 1)} min ` +
-        `(warm-up), ${run.label} (part 7; after a forced GC at the end ${mb(run.afterGc.rss)})`,
-      result: `${ratio(run.growth)} (${mb(run.baseline.rss)} → ${mb(run.end.rss)})`,
+        `RSS under steady REST load, mean of the last ${windowText(end)} ÷ mean of ` +
+        `${fmt(baseline.from, 1)}–${fmt(baseline.to, 1)} min (after the warm-up), ${run.label}, ` +
+        `${fmt(run.loadMinutes, 1)} min of load (part 7; RSS after a forced GC at the end ${mb(run.afterGc.rss)})`,
+      result: `${ratio(run.growth)} (${mb(baseline.rssMean)} → ${mb(end.rssMean)})`,
       target: '≤ 1.10',
       met: run.growth <= 1.1,
     });
     list.push({
-      measure: `Live heap after a full GC, end ÷ after the warm-up, ${run.label} (part 7)`,
-      result: `${ratio(run.liveHeapGrowth)} (${mb(run.baselineGc.heapUsed)} → ${mb(run.afterGc.heapUsed)})`,
+      measure: `Heap left after V8's full collections, last ${windowText(end)} ÷ after the warm-up, ${run.label} (part 7)`,
+      result: `${ratio(run.liveHeapGrowth)} (${mbOrNa(baseline.liveHeap)} → ${mbOrNa(end.liveHeap)})`,
       target: '—',
       met: null,
     });
@@ -175,6 +178,11 @@ export function checks(r: Results): Check[] {
   }
   return list;
 }
+
+const mbOrNa = (bytes: number) => (Number.isFinite(bytes) ? mb(bytes) : 'n/a');
+
+const windowText = (span: Span) =>
+  span.to - span.from === 1 ? 'minute' : `${fmt(span.to - span.from, 2)} min`;
 
 /** CPU microseconds of one REST request (server process) and of the pure steps measured. */
 function transitionShare(r: Results) {
@@ -337,7 +345,7 @@ export function markdown(r: Results): string {
         `no idempotency key) against the same writes through the raw driver (better-sqlite3 / pg): ` +
         `one transaction — select the instance (\`for update\` on PostgreSQL), insert the history ` +
         `entry (with its hash, computed by the same \`entryHash\`), update the instance with a version ` +
-        `check, delete and re-insert the deadlines. The raw path builds the next snapshot by hand ` +
+        `check, read the deadlines and rewrite them only if they changed (as the engine does; never, for cost.record). The raw path builds the next snapshot by hand ` +
         `(no XState, no validation, no view). ${c.engineRuns} runs of ${c.engineSeconds} s each, ` +
         `interleaved; the ratio is taken per run, then the median. CPU per event is this ` +
         `process's (on PostgreSQL the database server's share is elsewhere).`,
@@ -570,93 +578,88 @@ export function markdown(r: Results): string {
     line();
     line(
       `The compiled service (\`node --expose-gc -r dist/bench/memory-probe.js dist/src/main.js\`, ` +
-        `the same settings as part 1) under ${fmt(load.minutes, 1)} minutes of steady REST load from ` +
+        `the settings of part 1) under ${fmt(load.minutes, 1)} minutes of steady REST load from ` +
         `${load.connections} connections. Each connection repeats a cycle: create a programme ` +
         `(admin token), assign its roles${load.phase === 'forstudie' ? ' and start the pre-study' : ''}, ` +
         `send ${load.eventsPerInstance} \`cost.record\` events (projectLeader token), then read the ` +
         `programme, its workflow view and its history (50 entries) — every POST with a unique ` +
-        `\`Idempotency-Key\`, so every instance is fresh and the database grows all along. RSS is ` +
-        `read from \`/proc/<pid>/status\` (VmRSS) every ${fmt(load.sampleSeconds)} s; heap figures ` +
-        `come from \`process.memoryUsage()\` in a preloaded probe (\`bench/memory-probe.ts\`, over an ` +
-        `IPC channel; the service has no endpoint for it). **Growth = RSS at the end ÷ RSS at the ` +
-        `first sample after ${fmt(load.warmupMinutes, 1)} min of load** (both under load); right ` +
-        `after that baseline sample and again at the end (load stopped) a full collection is ` +
-        `forced (\`gc()\` twice), which gives the live heap at both points: a leak shows as a ` +
-        `growing live heap, V8 settling as a heap that grows to a size and stays there.`,
+        `\`Idempotency-Key\`, so every instance is fresh and the database and the idempotency ` +
+        `records grow all along. RSS is read from \`/proc/<pid>/status\` (VmRSS) every ` +
+        `${fmt(load.sampleSeconds)} s; heap figures come from a preloaded probe ` +
+        `(\`bench/memory-probe.ts\`: \`process.memoryUsage()\`, and \`v8.GCProfiler\` for the heap ` +
+        `left after each full collection V8 does by itself; over an IPC channel, the service has no ` +
+        `endpoint for it). V8 lets the heap grow to a multiple of what is live before a full ` +
+        `collection and gives pages back lazily, so single RSS samples swing by tens of MB: the ` +
+        `judged **growth is the mean RSS of the last ${fmt(load.windowMinutes, 2)} min ÷ the mean ` +
+        `RSS of the ${fmt(load.windowMinutes, 2)} min after a ${fmt(load.warmupMinutes, 2)}-min ` +
+        `warm-up** (the last sample ÷ the one at the end of the warm-up is given too). A leak shows ` +
+        `as a rising floor of the heap after full collections; V8 settling as a heap that grows to ` +
+        `a size and stays there. At the end the load stops and a full collection is forced ` +
+        `(\`gc()\` twice).`,
     );
     line();
     for (const run of load.runs) {
-      const after = run.samples.filter((s) => s.minute >= run.baseline.minute);
       line(`### ${run.label}`);
       line();
+      const blank = ['', '', '', ''];
+      const still = (label: string, x: MemoryLoadRun['idle'], collected = false) => [
+        label,
+        mb(x.rss),
+        '',
+        '',
+        mb(x.heapUsed),
+        mb(x.heapTotal),
+        collected ? mb(x.heapUsed) : '',
+        ...blank,
+      ];
       table(
         [
-          'minutes of load',
-          'RSS',
+          'minute of load',
+          'RSS at its end',
+          'RSS mean',
+          'RSS max',
           'heap used',
           'heap total',
-          'external',
-          'V8 malloced',
+          'heap after full GCs (least)',
+          'full GCs',
           'requests/s',
           'server CPU per request',
           'non-2xx / errors',
         ],
         [
-          [
-            '0 (idle, before)',
-            mb(run.idle.rss),
-            mb(run.idle.heapUsed),
-            mb(run.idle.heapTotal),
-            mb(run.idle.external),
-            mb(run.idle.mallocedMemory),
-            '',
-            '',
-            '',
-          ],
-          ...run.samples.map((s) => [
-            fmt(s.minute, 1) + (s === run.baseline ? ' (baseline)' : ''),
-            mb(s.rss),
-            mb(s.heapUsed),
-            mb(s.heapTotal),
-            mb(s.external),
-            mb(s.mallocedMemory),
-            fmt(s.ok / load.sampleSeconds),
-            us(s.cpuUs),
-            `${fmt(s.non2xx)} / ${fmt(s.errors)}`,
+          still('idle, before', run.idle),
+          ...run.minutes.map((m) => [
+            `${fmt(m.from, 0)}–${fmt(m.to, m.to % 1 === 0 ? 0 : 1)}`,
+            mb(m.rss),
+            mb(m.rssMean),
+            mb(m.rssMax),
+            mb(m.heapUsed),
+            mb(m.heapTotal),
+            mbOrNa(m.liveHeap),
+            fmt(m.majorGcs),
+            fmt(m.rps),
+            us(m.cpuUs),
+            `${fmt(m.non2xx)} / ${fmt(m.errors)}`,
           ]),
-          [
-            'load stopped, idle',
-            mb(run.afterLoad.rss),
-            mb(run.afterLoad.heapUsed),
-            mb(run.afterLoad.heapTotal),
-            mb(run.afterLoad.external),
-            mb(run.afterLoad.mallocedMemory),
-            '',
-            '',
-            '',
-          ],
-          [
-            'after a forced full GC',
-            mb(run.afterGc.rss),
-            mb(run.afterGc.heapUsed),
-            mb(run.afterGc.heapTotal),
-            mb(run.afterGc.external),
-            mb(run.afterGc.mallocedMemory),
-            '',
-            '',
-            '',
-          ],
+          still('load stopped, idle', run.afterLoad),
+          still('after a forced full GC', run.afterGc, true),
         ],
       );
+      const { baseline, end } = run;
       line(
-        `Growth **${ratio(run.growth)}** (${mb(run.baseline.rss)} at ${fmt(run.baseline.minute, 1)} min → ` +
-          `${mb(run.end.rss)} at ${fmt(run.end.minute, 1)} min; between them RSS ranged ` +
-          `${mb(Math.min(...after.map((s) => s.rss)))}–${mb(Math.max(...after.map((s) => s.rss)))}). Live heap after a full GC: ` +
-          `${mb(run.baselineGc.heapUsed)} at the baseline → ${mb(run.afterGc.heapUsed)} at the end ` +
+        `Growth **${ratio(run.growth)}**: mean RSS ${mb(baseline.rssMean)} at ` +
+          `${fmt(baseline.from, 1)}–${fmt(baseline.to, 1)} min (max ${mb(baseline.rssMax)}) → ` +
+          `${mb(end.rssMean)} at ${fmt(end.from, 1)}–${fmt(end.to, 1)} min (max ${mb(end.rssMax)}); ` +
+          `last sample ÷ the sample at the end of the warm-up ${ratio(run.pointGrowth)}. Heap after ` +
+          `V8's full collections ${mbOrNa(baseline.liveHeap)} → ${mbOrNa(end.liveHeap)} ` +
           `(**${ratio(run.liveHeapGrowth)}**). ${fmt(run.requests)} requests answered 2xx ` +
           `(${fmt(run.programmes)} programmes created), ${fmt(run.non2xx)} other responses, ` +
           `${fmt(run.errors)} connection errors, ${fmt(run.serverErrors.count)} errors logged by the ` +
-          `service${run.serverErrors.first ? ` (first: \`${run.serverErrors.first.slice(0, 200)}\`)` : ''}.`,
+          `service${run.serverErrors.first ? ` (first: \`${run.serverErrors.first.slice(0, 200)}\`)` : ''}.` +
+          (run.snapshots.length > 0
+            ? ` Heap snapshots were taken (${run.snapshots.join(', ')}): they pause the service ` +
+              'and leave its RSS larger, so these figures are not comparable.'
+            : ''),
       );
       line();
     }
@@ -692,11 +695,11 @@ export function markdown(r: Results): string {
       `BENCH_SWEEP_SMALL=${c.sweepSmall}, BENCH_SWEEP_LARGE=${c.sweepLarge}, ` +
       `BENCH_SWEEP_RUNS=${c.sweepRuns}, BENCH_STARTUP_RUNS=${c.startupRuns}, BENCH_MICRO_RUNS=${c.microRuns}; ` +
       `BENCH_MEMORY_MINUTES=${c.memoryMinutes}, BENCH_MEMORY_SAMPLE_SECONDS=${c.memorySampleSeconds}, ` +
-      `BENCH_MEMORY_WARMUP_MINUTES=${c.memoryWarmupMinutes}, BENCH_MEMORY_STORES=${c.memoryStores.join(',')}; ` +
+      `BENCH_MEMORY_WARMUP_MINUTES=${c.memoryWarmupMinutes}, BENCH_MEMORY_WINDOW_MINUTES=${c.memoryWindowMinutes}, BENCH_MEMORY_STORES=${c.memoryStores.join(',')}; ` +
       '`BENCH_QUICK=1` for a short smoke run, `BENCH_ONLY=rest,engine,transition,sweep,memory,history,memory-load` ' +
       'for some parts (`npm run bench:memory` is part 7 alone, written to `bench/RESULTS-memory.md`), ' +
       '`BENCH_OUT` for another output file, `BENCH_MEMORY_SNAPSHOTS=<dir>` for heap snapshots at the ' +
-      'baseline and the end of part 7 (they pause the service: for finding retainers, not for the figures), ' +
+      'end of the warm-up and the end of part 7 (they pause the service and enlarge its RSS: for finding retainers, not for the figures), ' +
       '`BENCH_POSTGRES=0|1` to skip or require PostgreSQL.',
   );
   line(
