@@ -108,6 +108,18 @@ const MAX_ATTEMPTS = 12;
 /** How often the history stores a whole snapshot; `at(time)` replays at most this many events. */
 export const CHECKPOINT_EVERY = 25;
 
+/**
+ * A snapshot as stored: its JSON text, parsed only where the value itself is hashed (checkpoints),
+ * so what is hashed is exactly what a later read gives back.
+ */
+class Persisted {
+  private parsed: Record<string, unknown> | undefined;
+  constructor(readonly json: string) {}
+  get value(): Record<string, unknown> {
+    return (this.parsed ??= JSON.parse(this.json) as Record<string, unknown>);
+  }
+}
+
 function isCheckpoint(kind: HistoryKind, seq: number): boolean {
   return kind !== 'event' || seq % CHECKPOINT_EVERY === 0;
 }
@@ -177,7 +189,7 @@ export class EngineService {
           id,
           definitionId,
           definitionVersion: registered.version,
-          snapshot: persisted,
+          snapshot: persisted.json,
           state: pathOf(snapshot),
           status: snapshot.status,
           version: 1,
@@ -536,7 +548,7 @@ export class EngineService {
   ): Promise<void> {
     const updated = await store.updateInstance(instance.id, instance.version, {
       definitionVersion: registered.version,
-      snapshot: persisted,
+      snapshot: persisted.json,
       state: pathOf(snapshot),
       status: snapshot.status,
       version: seq,
@@ -555,14 +567,10 @@ export class EngineService {
     return registered.definition.deadlines(snapshot, at, this.settings.definitionSettings);
   }
 
-  private persist(
-    registered: RegisteredDefinition,
-    snapshot: AnyMachineSnapshot,
-  ): Record<string, unknown> {
-    // Through JSON once, so what is hashed now is exactly what a later read gives back.
-    return JSON.parse(
+  private persist(registered: RegisteredDefinition, snapshot: AnyMachineSnapshot): Persisted {
+    return new Persisted(
       JSON.stringify(registered.definition.machine.getPersistedSnapshot(snapshot)),
-    ) as Record<string, unknown>;
+    );
   }
 
   private entry(args: {
@@ -575,7 +583,7 @@ export class EngineService {
     payload: Record<string, unknown>;
     fromState: string | null;
     snapshot: AnyMachineSnapshot;
-    persisted: Record<string, unknown>;
+    persisted: Persisted;
     definitionVersion: string;
     prevHash: string;
   }): HistoryEntry {
@@ -593,7 +601,7 @@ export class EngineService {
       toState: pathOf(args.snapshot),
       definitionVersion: args.definitionVersion,
       // Checkpoints only: every snapshot in every entry would grow the history quadratically.
-      snapshot: isCheckpoint(args.kind, args.seq) ? args.persisted : null,
+      snapshot: isCheckpoint(args.kind, args.seq) ? args.persisted.value : null,
       prevHash: args.prevHash,
       hash: '',
     };

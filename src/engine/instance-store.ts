@@ -19,6 +19,8 @@ const ENTRY_COLUMNS =
 
 const DEADLINE_COLUMNS = 'id, instance_id, key, kind, due, met, recipients, label, source';
 
+type StoredInstance = Omit<WorkflowInstance, 'snapshot'> & { snapshot: string };
+
 interface StoredDeadline {
   key: string;
   kind: string;
@@ -96,14 +98,15 @@ export class InstanceStore {
     };
   }
 
-  async insertInstance(instance: WorkflowInstance): Promise<void> {
+  /** `snapshot` as JSON text: the engine serialises it once, for this and for the hash. */
+  async insertInstance(instance: StoredInstance): Promise<void> {
     await this.sql.run(
       `insert into workflow_instance (${INSTANCE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         instance.id,
         instance.definitionId,
         instance.definitionVersion,
-        JSON.stringify(instance.snapshot),
+        instance.snapshot,
         instance.state,
         instance.status,
         instance.version,
@@ -120,7 +123,7 @@ export class InstanceStore {
     id: string,
     expectedVersion: number,
     head: Pick<
-      WorkflowInstance,
+      StoredInstance,
       | 'definitionVersion'
       | 'snapshot'
       | 'state'
@@ -136,7 +139,7 @@ export class InstanceStore {
         'version = ?, last_seq = ?, head_hash = ?, updated_at = ? where id = ? and version = ?',
       [
         head.definitionVersion,
-        JSON.stringify(head.snapshot),
+        head.snapshot,
         head.state,
         head.status,
         head.version,
