@@ -1,31 +1,15 @@
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
-import type { EventSubscriber, Options, TransactionEventArgs } from '@mikro-orm/core';
+import type { Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { join } from 'node:path';
 import { entities } from '../src/database/entities';
 import { postgresqlMigrations } from '../src/migrations/postgresql';
 import { sqliteMigrations } from '../src/migrations/sqlite';
+import { PostgreSqlDriver } from './postgresql-driver';
 import type { DatabaseSettings } from './settings';
 
 interface SqliteConnection {
   pragma(statement: string): unknown;
-}
-
-/**
- * knex swallows a failed BEGIN (on a connection the server has just closed, say): it hands out the
- * transaction anyway, already finished, and its first query fails with "Transaction query already
- * complete", which hides the cause. This raises BEGIN's own error instead, so a lost connection is
- * recognised (a 503) rather than taken for a defect (a 500).
- */
-export class FailedBeginCheck implements EventSubscriber {
-  async afterTransactionStart({ transaction }: TransactionEventArgs): Promise<void> {
-    const trx = transaction as
-      { isCompleted?: () => boolean; executionPromise?: Promise<unknown> } | undefined;
-    if (!trx?.isCompleted?.()) return;
-    await trx.executionPromise;
-    throw new Error('The transaction was over before its first statement');
-  }
 }
 
 /** How long opening one PostgreSQL connection may take. */
@@ -88,6 +72,5 @@ export function mikroOrmOptions(database: DatabaseSettings): Options {
     // A host that drops packets would otherwise hold a request (or the start-up's first attempt)
     // for the operating system's TCP timeout; this makes it a 503 after a few seconds.
     driverOptions: { connection: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS } },
-    subscribers: [new FailedBeginCheck()],
   };
 }
