@@ -33,11 +33,7 @@ export function validatePayload(
       ],
     };
   }
-  const known = new Set(
-    getMetadataStorage()
-      .getTargetValidationMetadatas(cls, '', true, false)
-      .map((m) => m.propertyName),
-  );
+  const known = knownFields(cls);
   if (known.size === 0) {
     // A payload with no fields: class-validator would call any object "unknown", so name the keys.
     const extra = Object.keys(payload);
@@ -60,6 +56,22 @@ export function validatePayload(
   });
   if (errors.length > 0) return { ok: false, errors: fieldProblems(errors) };
   return { ok: true, value: instance as Record<string, unknown> };
+}
+
+const fieldsByClass = new WeakMap<PayloadClass, Set<string>>();
+
+/** The fields a payload class declares; its decorators ran when it was defined, so this is fixed. */
+function knownFields(cls: PayloadClass): Set<string> {
+  let known = fieldsByClass.get(cls);
+  if (!known) {
+    known = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(cls, '', true, false)
+        .map((m) => m.propertyName),
+    );
+    fieldsByClass.set(cls, known);
+  }
+  return known;
 }
 
 /** Flattens class-validator's tree of errors into one problem per failed constraint. */
