@@ -16,7 +16,7 @@ import { BEARER, PROBLEM_MEDIA_TYPE, schemaRef } from './refs';
  * problem+json error responses of SPEC §4 and the Idempotency-Key / If-Match / ETag headers.
  */
 
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 429;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 429 | 503;
 
 /** What each status means (SPEC §4). */
 const MEANING: Record<ProblemStatus, string> = {
@@ -30,6 +30,7 @@ const MEANING: Record<ProblemStatus, string> = {
   415: 'The body is not JSON (`Content-Type: application/json`)',
   422: 'The Idempotency-Key was already used with a different request',
   429: 'Too many requests: wait `Retry-After` seconds',
+  503: 'The database is unreachable or not yet ready: nothing was done; retry after `Retry-After` seconds',
 };
 
 type Extensions = Record<string, unknown>;
@@ -151,6 +152,16 @@ const PROBLEMS: Record<string, [ProblemStatus, string, string, Extensions?]> = {
     'Too many requests',
     'For mange forespørsler; vent litt og prøv igjen',
   ],
+  'service-unavailable': [
+    503,
+    'Service unavailable',
+    'Databasen er midlertidig utilgjengelig, og forespørselen ble ikke utført. Prøv igjen om litt (se Retry-After).',
+  ],
+  'database-not-ready': [
+    503,
+    'Database not ready',
+    'Tjenesten har startet, men venter fortsatt på databasen. Prøv igjen om litt (se Retry-After).',
+  ],
 };
 
 const DEFAULT_CASES: Record<ProblemStatus, string[]> = {
@@ -164,6 +175,7 @@ const DEFAULT_CASES: Record<ProblemStatus, string[]> = {
   415: ['unsupported-media-type'],
   422: ['idempotency-key-reused'],
   429: ['too-many-requests'],
+  503: ['service-unavailable', 'database-not-ready'],
 };
 
 /** Every problem slug this module has an example of, with its status. */
@@ -206,7 +218,7 @@ export function problemResponse(
   }
   const examples = Object.fromEntries(cases.map((slug) => [slug, problemExample(slug, '/api/…')]));
   const headers: HeadersObject | undefined =
-    status === 429
+    status === 429 || status === 503
       ? {
           'Retry-After': {
             description: 'Seconds until a request may be made again',
@@ -233,7 +245,8 @@ export function ApiProblems(...statuses: ProblemStatus[]) {
 
 /**
  * A route that needs a bearer token: 401 without one, 403 when `roles` are given and the token's
- * role is not among them, 429 when rate limited. `x-roles` lists who may call it.
+ * role is not among them, 429 when rate limited, 503 while the database is unreachable. `x-roles`
+ * lists who may call it.
  */
 export function ApiAuth(roles?: readonly Role[], forbidden: ProblemOptions = {}) {
   return applyDecorators(
@@ -249,12 +262,13 @@ export function ApiAuth(roles?: readonly Role[], forbidden: ProblemOptions = {})
         ]
       : []),
     ApiProblem(429),
+    ApiProblem(503),
   );
 }
 
 /** A route anyone may call (no token); still rate limited. */
 export function ApiPublic() {
-  return applyDecorators(ApiExtension('x-roles', []), ApiProblem(429));
+  return applyDecorators(ApiExtension('x-roles', []), ApiProblem(429), ApiProblem(503));
 }
 
 /**

@@ -56,7 +56,7 @@ const SUPPLEMENTS: Record<string, Supplement> = {
     success: {
       '200': { description: 'The graph in the format asked for', content: GRAPH_CONTENT },
     },
-    problems: [400, 401, 404, 429],
+    problems: [400, 401, 404, 429, 503],
     problemOptions: { 404: { description: 'Unknown definition', cases: ['unknown-definition'] } },
     parameters: [
       {
@@ -78,7 +78,7 @@ const SUPPLEMENTS: Record<string, Supplement> = {
     success: {
       '200': { description: 'The graph in the format asked for', content: GRAPH_CONTENT },
     },
-    problems: [400, 401, 404, 429],
+    problems: [400, 401, 404, 429, 503],
     parameters: [
       {
         name: 'id',
@@ -99,7 +99,7 @@ const SUPPLEMENTS: Record<string, Supplement> = {
       'the outbox. Returns the counts.',
     roles: ['admin'],
     success: { '200': { description: 'The counts', ...json(schemaRef('ReminderRun')) } },
-    problems: [401, 403, 429],
+    problems: [401, 403, 429, 503],
   },
   'get /api/reminders': {
     tag: 'reminders',
@@ -108,7 +108,7 @@ const SUPPLEMENTS: Record<string, Supplement> = {
       'Pending, sending, sent and failed mail, newest first, with attempts and last error.',
     roles: ['admin', 'auditor'],
     success: { '200': { description: 'A page of outbox mail', ...json(schemaRef('OutboxPage')) } },
-    problems: [400, 401, 403, 429],
+    problems: [400, 401, 403, 429, 503],
     parameters: [
       {
         name: 'status',
@@ -131,7 +131,7 @@ const SUPPLEMENTS: Record<string, Supplement> = {
         content: { 'text/calendar': { schema: { type: 'string' } } },
       },
     },
-    problems: [400, 401, 404, 429],
+    problems: [400, 401, 404, 429, 503],
     parameters: [
       {
         name: 'id',

@@ -371,7 +371,11 @@ describe('GET /docs-json', () => {
       const ok = responses[success[0]!];
       if (success[0] !== '204')
         expect({ route, content: Boolean(ok.content) }).toEqual({ route, content: true });
-      for (const code of codes.filter((c) => c.startsWith('4'))) {
+      // /health answers its own Health body with 503; every other error is problem+json.
+      const problemCodes = codes.filter(
+        (c) => c.startsWith('4') || (c === '503' && route !== 'GET /health'),
+      );
+      for (const code of problemCodes) {
         const media = responses[code].content?.['application/problem+json'];
         expect({ route, code, schema: media?.schema }).toEqual({
           route,
@@ -383,7 +387,7 @@ describe('GET /docs-json', () => {
           expect(problems(media.schema, example.value, false)).toEqual([]);
         }
       }
-      const expected = ['429'];
+      const expected = ['429', '503'];
       if (who !== 'public') expected.push('401');
       if (who !== 'public' && who.length < ROLES.length) expected.push('403');
       // Query parameters, UUID ids and bodies are validated.
@@ -399,6 +403,8 @@ describe('GET /docs-json', () => {
       for (const p of parameters.filter((p: Json) => p.in === 'path'))
         expect(p.required).toBe(true);
       if (responses['429']) expect(responses['429'].headers['Retry-After']).toBeDefined();
+      if (responses['503'] && route !== 'GET /health')
+        expect(responses['503'].headers['Retry-After']).toBeDefined();
     }
     for (const code of SPEC_PROBLEM_STATUSES) expect(statuses).toContain(code);
   });
