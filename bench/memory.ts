@@ -80,6 +80,8 @@ export interface MemoryLoadRun {
   afterLoad: MemorySample;
   /** Then a full collection forced. */
   afterGc: MemorySample;
+  /** A few seconds later: V8 hands the freed pages back to the system in the background. */
+  afterGcSettled: MemorySample;
   /** Mean RSS of the end window ÷ of the baseline window (both under load): the judged figure. */
   growth: number;
   /** The last sample's RSS ÷ the RSS sampled when the warm-up ended. */
@@ -340,12 +342,14 @@ async function loadRun(
     await sleep(config.quick ? 1000 : 5000);
     const afterLoad = await ask('sample');
     const afterGc = await ask('gc');
+    await sleep(config.quick ? 2000 : 5000);
+    const afterGcSettled = await ask('sample');
     await snapshot('end');
     const last = samples[samples.length - 1]!;
     log(
       `  growth ${(end.rssMean / baseline.rssMean).toFixed(2)} (mean RSS ${mb(baseline.rssMean)} → ` +
         `${mb(end.rssMean)}), heap after full GCs ${mb(baseline.liveHeap)} → ${mb(end.liveHeap)}, ` +
-        `RSS after a forced GC ${mb(afterGc.rss)}`,
+        `RSS after a forced GC ${mb(afterGc.rss)}, a few seconds later ${mb(afterGcSettled.rss)}`,
     );
     const logged = loggedErrors(service.logFile);
     return {
@@ -358,6 +362,7 @@ async function loadRun(
       end,
       afterLoad,
       afterGc,
+      afterGcSettled,
       growth: end.rssMean / baseline.rssMean,
       pointGrowth: last.rss / (warmupRss ?? samples[0]!.rss),
       liveHeapGrowth: end.liveHeap / baseline.liveHeap,
