@@ -62,7 +62,12 @@ export async function acceptsConnections(): Promise<boolean> {
  * databases in `ours` (the service under test) may be cut.
  */
 export async function stopPostgres(cluster: Cluster, ours: string[]): Promise<void> {
-  const others = await otherSessions(ours);
+  let others = await otherSessions(ours);
+  // Short-lived sessions (autovacuum, a previous test's pool closing) are waited out, not refused.
+  for (const deadline = Date.now() + 20_000; others.length > 0 && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    others = await otherSessions(ours);
+  }
   if (others.length > 0) {
     throw new Error(
       `Refusing to stop PostgreSQL: ${others.length} other session(s) use it (${[...new Set(others)].join(', ')}); run the fault tests alone`,
@@ -80,7 +85,8 @@ async function otherSessions(ours: string[]): Promise<string[]> {
       PG_ADMIN_URL,
       '-tAc',
       `select datname || ' ' || coalesce(nullif(application_name, ''), '-') from pg_stat_activity
-        where pid <> pg_backend_pid() and datname is not null and datname not in (${excluded})`,
+        where pid <> pg_backend_pid() and backend_type = 'client backend' and datname is not null
+          and datname not in (${excluded})`,
     ],
     { timeout: 5000 },
   );
