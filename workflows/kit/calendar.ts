@@ -25,10 +25,17 @@ export function isDay(value: unknown): value is Day {
 
 /** The Oslo calendar day of an instant, whatever the process's own TZ is. */
 export function osloDay(instant: string | Date): Day {
+  // One request asks for the day of the same timestamp many times, and Intl formatting is slow.
+  if (typeof instant === 'string' && instant === lastInstant) return lastDay;
   const date = typeof instant === 'string' ? new Date(instant) : instant;
   if (Number.isNaN(date.getTime())) throw new RangeError(`Not an instant: ${String(instant)}`);
-  return osloParts.format(date);
+  const day = osloParts.format(date);
+  if (typeof instant === 'string') [lastInstant, lastDay] = [instant, day];
+  return day;
 }
+
+let lastInstant: string | undefined;
+let lastDay: Day = '';
 
 function parts(day: Day): [number, number, number] {
   const match = DAY_PATTERN.exec(day);
