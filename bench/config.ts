@@ -1,8 +1,9 @@
 import type { StoreKind } from './support';
 
 /**
- * Sizes of the benchmark, from the environment. `BENCH_QUICK=1` is a smoke run of about a minute;
- * the defaults are a full run of under ten minutes on a 2-core machine.
+ * Sizes of the benchmark, from the environment. `BENCH_QUICK=1` is a smoke run of a few minutes;
+ * the defaults are a full run of about twenty minutes on a 2-core machine, half of it the ten
+ * minutes of load of the memory part.
  */
 const quick = process.env.BENCH_QUICK === '1';
 

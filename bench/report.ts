@@ -145,7 +145,9 @@ export function checks(r: Results): Check[] {
     });
     list.push({
       measure: `Heap left after V8's full collections, last ${windowText(end)} ÷ after the warm-up, ${run.label} (part 7)`,
-      result: `${ratio(run.liveHeapGrowth)} (${mbOrNa(baseline.liveHeap)} → ${mbOrNa(end.liveHeap)})`,
+      result:
+        `${ratio(run.liveHeapGrowth)} (${mbOrNa(baseline.liveHeap)} → ${mbOrNa(end.liveHeap)}; ` +
+        `live after a forced GC at the end ${mb(run.afterGc.heapUsed)})`,
       target: '—',
       met: null,
     });
@@ -594,9 +596,11 @@ export function markdown(r: Results): string {
         `RSS of the ${fmt(load.windowMinutes, 2)} min after a ${fmt(load.warmupMinutes, 2)}-min ` +
         `warm-up** (the last sample ÷ the one at the end of the warm-up is given too). A leak shows ` +
         `as a rising floor of the heap after full collections; V8 settling as a heap that grows to ` +
-        `a size and stays there. At the end the load stops and a full collection is forced ` +
-        `(\`gc()\` twice); V8 unmaps the freed pages in the background, so RSS is read again a few ` +
-        `seconds later.`,
+        `a size and stays there. That floor still holds what died while V8 was marking ` +
+        `(incrementally, alongside the requests), so it wanders by a few MB with the load; the ` +
+        `exact live heap is the one after the full collection forced at the end, when the load has ` +
+        `stopped (\`gc()\` twice). V8 unmaps the freed pages in the background, so RSS is read ` +
+        `again a few seconds after it.`,
     );
     line();
     for (const run of load.runs) {
