@@ -5,7 +5,7 @@ import type { Settings } from '../../config/settings';
 import { Clock } from '../common/clock';
 import { InvalidRequest } from '../common/errors';
 import { SETTINGS } from '../common/tokens';
-import { jsonColumn, sqlOf, type Dialect } from '../database/sql';
+import { jsonColumn, sqlOf } from '../database/sql';
 import { ApiToken } from './api-token.entity';
 import { ENV_ADMIN_TOKEN_ID, type Principal, type Role } from './principal';
 
@@ -37,14 +37,12 @@ function sha256(text: string): string {
 @Injectable()
 export class TokensService {
   private readonly adminTokenHash: Buffer | undefined;
-  private readonly dialect: Dialect;
 
   constructor(
     private readonly orm: MikroORM,
     private readonly clock: Clock,
     @Inject(SETTINGS) settings: Settings,
   ) {
-    this.dialect = settings.database.dialect;
     this.adminTokenHash = settings.adminToken
       ? Buffer.from(sha256(settings.adminToken), 'hex')
       : undefined;
@@ -84,7 +82,7 @@ export class TokensService {
     }
     if (!secret.startsWith(PREFIX)) return undefined;
     // Every request comes here: a prepared statement, not the ORM's query building.
-    const [row] = await sqlOf(this.orm.em, this.dialect).all<{
+    const [row] = await sqlOf(this.orm.em).all<{
       id: string;
       role: string;
       label: string;

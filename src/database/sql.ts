@@ -11,6 +11,8 @@ export type Dialect = 'sqlite' | 'postgresql';
  * Statements are written with `?` placeholders; JSON values are passed as JSON text.
  */
 export interface Sql {
+  /** Read from the connection: the SQL written for it may differ (e.g. `for update`). */
+  readonly dialect: Dialect;
   all<T>(statement: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a write; the number of rows it changed. */
   run(statement: string, params?: readonly unknown[]): Promise<number>;
@@ -40,11 +42,12 @@ type Client = Knex.Client & {
 const prepared = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
 const pgText = new Map<string, { name: string; text: string }>();
 
-export function sqlOf(em: EntityManager, dialect: Dialect): Sql {
+export function sqlOf(em: EntityManager): Sql {
   const transaction = em.getTransactionContext<Knex.Transaction>();
   const knex: Knex =
     transaction ?? (em.getConnection() as unknown as { getKnex(): Knex }).getKnex();
   const client = knex.client as Client;
+  const dialect: Dialect = client.dialect === 'postgresql' ? 'postgresql' : 'sqlite';
   // Inside a transaction the connection is the transaction's; otherwise one is borrowed per call.
   const borrowed = transaction === undefined;
   const onConnection = async <R>(use: (connection: unknown) => Promise<R> | R): Promise<R> => {
@@ -57,6 +60,7 @@ export function sqlOf(em: EntityManager, dialect: Dialect): Sql {
   };
   if (dialect === 'sqlite') {
     return {
+      dialect,
       all: (statement, params = []) =>
         onConnection(
           (db) =>
@@ -74,6 +78,7 @@ export function sqlOf(em: EntityManager, dialect: Dialect): Sql {
       (pg as PgClient).query({ ...pgStatement(statement), values: [...params] }),
     );
   return {
+    dialect,
     all: async (statement, params = []) => (await query(statement, params)).rows as never,
     run: async (statement, params = []) => (await query(statement, params)).rowCount ?? 0,
   };

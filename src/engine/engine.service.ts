@@ -665,7 +665,7 @@ export class EngineService {
   }
 
   private store(em: EntityManager): InstanceStore {
-    return InstanceStore.of(em, this.settings.database.dialect);
+    return InstanceStore.of(em);
   }
 
   private unwrap(outcome: StoredOutcome): unknown {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { canonicalJson, type Deadline } from '../../workflows/kit';
-import { jsonColumn, sqlOf, type Dialect, type Sql } from '../database/sql';
+import { jsonColumn, sqlOf, type Sql } from '../database/sql';
 import type { HistoryEntry } from '../history/history-entry.entity';
 import type { WorkflowInstance } from './workflow-instance.entity';
 
@@ -67,17 +67,14 @@ interface InstanceRecord {
  * entities (test/database checks the schema against them), without the ORM's per-query cost.
  */
 export class InstanceStore {
-  private constructor(
-    private readonly sql: Sql,
-    private readonly dialect: Dialect,
-  ) {}
+  private constructor(private readonly sql: Sql) {}
 
-  static of(em: EntityManager, dialect: Dialect): InstanceStore {
-    return new InstanceStore(sqlOf(em, dialect), dialect);
+  static of(em: EntityManager): InstanceStore {
+    return new InstanceStore(sqlOf(em));
   }
 
   async load(id: string, lock: boolean): Promise<WorkflowInstance | undefined> {
-    const lockClause = lock && this.dialect === 'postgresql' ? ' for update' : '';
+    const lockClause = lock && this.sql.dialect === 'postgresql' ? ' for update' : '';
     const [row] = await this.sql.all<InstanceRecord>(
       `select ${INSTANCE_COLUMNS} from workflow_instance where id = ?${lockClause}`,
       [id],

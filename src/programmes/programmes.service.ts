@@ -1,12 +1,10 @@
 import { MikroORM, type EntityManager } from '@mikro-orm/core';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { osloDay } from '../../workflows/kit';
 import { actorOf, canSee, type Principal } from '../auth/principal';
-import type { Settings } from '../../config/settings';
 import { Clock } from '../common/clock';
 import { InvalidRequest, ScopeTooNarrow, UnknownProgramme } from '../common/errors';
-import { SETTINGS } from '../common/tokens';
 import { sqlOf } from '../database/sql';
 import { DeadlineRow } from '../engine/deadline.entity';
 import { EngineService, type EventInput, type HistoryEntryView } from '../engine/engine.service';
@@ -72,7 +70,6 @@ export class ProgrammesService {
     private readonly orm: MikroORM,
     private readonly engine: EngineService,
     private readonly clock: Clock,
-    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   async create(
@@ -311,14 +308,13 @@ export class ProgrammesService {
     return { items, nextCursor: rows.length > limit ? String(offset + limit) : null };
   }
 
-  /** Loads a programme the caller may see; anything else is unknown to them. */
   /** The programme's instance and period: what sending an event needs, on its hot path. */
   private async period(
     id: string,
     principal: Principal,
   ): Promise<{ instanceId: string; programmeStart: string; programmeEnd: string }> {
     if (!canSee(principal, id)) throw new UnknownProgramme(id);
-    const [row] = await sqlOf(this.orm.em, this.settings.database.dialect).all<{
+    const [row] = await sqlOf(this.orm.em).all<{
       instance_id: string;
       programme_start: string;
       programme_end: string;
@@ -331,6 +327,7 @@ export class ProgrammesService {
     };
   }
 
+  /** Loads a programme the caller may see; anything else is unknown to them. */
   private async load(em: EntityManager, id: string, principal: Principal): Promise<Programme> {
     if (!canSee(principal, id)) throw new UnknownProgramme(id);
     const row = await em.findOne(Programme, { id });
