@@ -128,7 +128,19 @@ function cycle(
 ): autocannon.Request[] {
   const admin = `Bearer ${ADMIN_TOKEN}`;
   const key = () => randomUUID();
-  const events = (context: Context) => `/api/programmes/${context.programme}/workflow/events`;
+  /** One event on the connection's programme, once it has one. */
+  const event = (authorization: string, body: string) => ({
+    setupRequest: (request: autocannon.Request, context: Context) =>
+      context.programme
+        ? {
+            ...request,
+            method: 'POST',
+            path: `/api/programmes/${context.programme}/workflow/events`,
+            headers: { ...request.headers, authorization, 'idempotency-key': key() },
+            body,
+          }
+        : undefined,
+  });
   const setup = [
     {
       setupRequest: (request: autocannon.Request) => ({
@@ -144,31 +156,11 @@ function cycle(
         created();
       },
     },
-    ...[ROLES_EVENT, ...(phase === 'forstudie' ? [START_EVENT] : [])].map((event) => ({
-      setupRequest: (request: autocannon.Request, context: Context) =>
-        context.programme
-          ? {
-              ...request,
-              method: 'POST',
-              path: events(context),
-              headers: { ...request.headers, authorization: admin, 'idempotency-key': key() },
-              body: JSON.stringify(event),
-            }
-          : undefined,
-    })),
+    ...[ROLES_EVENT, ...(phase === 'forstudie' ? [START_EVENT] : [])].map((e) =>
+      event(admin, JSON.stringify(e)),
+    ),
   ];
-  const costs = Array.from({ length: config.eventsPerInstance }, () => ({
-    setupRequest: (request: autocannon.Request, context: Context) =>
-      context.programme
-        ? {
-            ...request,
-            method: 'POST',
-            path: events(context),
-            headers: { ...request.headers, authorization: leader, 'idempotency-key': key() },
-            body: COST_BODY,
-          }
-        : undefined,
-  }));
+  const costs = Array.from({ length: config.eventsPerInstance }, () => event(leader, COST_BODY));
   const reads = READS.map((suffix) => ({
     setupRequest: (request: autocannon.Request, context: Context) =>
       context.programme
