@@ -1,5 +1,5 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/knex';
+import type { EntityManager, EntityName, MikroORM } from '@mikro-orm/core';
+import type { Knex, QueryBuilder, SqlEntityManager } from '@mikro-orm/knex';
 import { createHash } from 'node:crypto';
 
 export type Dialect = 'sqlite' | 'postgresql';
@@ -26,6 +26,9 @@ interface SqliteStatement {
 interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
 }
+interface PgSimpleClient {
+  query(text: string): Promise<unknown>;
+}
 interface PgClient {
   query(config: {
     name: string;
@@ -44,20 +47,26 @@ const pgText = new Map<string, { name: string; text: string }>();
 
 export function sqlOf(em: EntityManager): Sql {
   const transaction = em.getTransactionContext<Knex.Transaction>();
-  const knex: Knex =
-    transaction ?? (em.getConnection() as unknown as { getKnex(): Knex }).getKnex();
-  const client = knex.client as Client;
-  const dialect: Dialect = client.dialect === 'postgresql' ? 'postgresql' : 'sqlite';
-  // Inside a transaction the connection is the transaction's; otherwise one is borrowed per call.
-  const borrowed = transaction === undefined;
-  const onConnection = async <R>(use: (connection: unknown) => Promise<R> | R): Promise<R> => {
+  const client = (transaction ?? knexOf(em)).client as Client;
+  if (transaction !== undefined) {
+    // Inside a transaction the connection is the transaction's.
+    return sqlOnConnection(client, async (use) => use(await client.acquireConnection()));
+  }
+  // Otherwise one is borrowed per statement.
+  return sqlOnConnection(client, async (use) => {
     const connection: unknown = await client.acquireConnection();
     try {
       return await use(connection);
     } finally {
-      if (borrowed) await client.releaseConnection(connection);
+      await client.releaseConnection(connection);
     }
-  };
+  });
+}
+
+type OnConnection = <R>(use: (connection: unknown) => Promise<R> | R) => Promise<R>;
+
+function sqlOnConnection(client: Client, onConnection: OnConnection): Sql {
+  const dialect: Dialect = client.dialect === 'postgresql' ? 'postgresql' : 'sqlite';
   if (dialect === 'sqlite') {
     return {
       dialect,
@@ -82,6 +91,10 @@ export function sqlOf(em: EntityManager): Sql {
     all: async (statement, params = []) => (await query(statement, params)).rows as never,
     run: async (statement, params = []) => (await query(statement, params)).rowCount ?? 0,
   };
+}
+
+function knexOf(em: EntityManager): Knex {
+  return (em.getConnection() as unknown as { getKnex(): Knex }).getKnex();
 }
 
 /** A JSON column as read: text on SQLite, already parsed (jsonb) on PostgreSQL. */
@@ -123,17 +136,57 @@ function pgStatement(sql: string): { name: string; text: string } {
 }
 
 /**
- * Runs `work` in one database transaction with an EntityManager bound to it. Lighter than
- * `em.transactional()`: no unit of work to flush (every write here is native) and no async context,
- * which on the engine's hot path cost more than the transaction itself.
+ * Runs `work` in one database transaction on one connection taken from the ORM's pool (which also
+ * serialises writers on SQLite, where the pool holds one connection). Begun and ended here rather
+ * than by knex/MikroORM: their transaction objects cost more than the engine's writes. Work that
+ * needs an entity's statement builds it with MikroORM and runs it here (`runBuilt`, `allBuilt`).
  */
-export function inTransaction<T>(
-  orm: MikroORM,
-  work: (em: EntityManager) => Promise<T>,
-): Promise<T> {
-  return orm.em.getConnection().transactional(async (trx) => {
-    const em = orm.em.fork();
-    em.setTransactionContext(trx);
-    return work(em);
-  });
+export async function inTransaction<T>(orm: MikroORM, work: (tx: Sql) => Promise<T>): Promise<T> {
+  const client = knexOf(orm.em).client as Client;
+  const connection: unknown = await client.acquireConnection();
+  try {
+    const tx = sqlOnConnection(client, async (use) => use(connection));
+    await control(tx, connection, 'begin');
+    let result: T;
+    try {
+      result = await work(tx);
+      await control(tx, connection, 'commit');
+    } catch (error) {
+      // A lost connection cannot roll back; the server discards the transaction with it.
+      await control(tx, connection, 'rollback').catch(() => undefined);
+      throw error;
+    }
+    return result;
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+/** Transaction control as a simple query on PostgreSQL (it cannot be a named prepared statement). */
+async function control(tx: Sql, connection: unknown, statement: string): Promise<void> {
+  if (tx.dialect === 'postgresql') await (connection as PgSimpleClient).query(statement);
+  else await tx.run(statement);
+}
+
+/** MikroORM's query builder for an entity: statements for `runBuilt`/`allBuilt`, never run by it. */
+export function queryFor<T extends object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+): QueryBuilder<T> {
+  return (em as SqlEntityManager).createQueryBuilder(entity);
+}
+
+interface BuiltQuery {
+  getKnexQuery(): { toSQL(): { sql: string; bindings: readonly unknown[] } };
+}
+
+/** Runs a statement MikroORM's query builder wrote (entity names, type conversion) on `tx`. */
+export function runBuilt(tx: Sql, query: BuiltQuery): Promise<number> {
+  const { sql, bindings } = query.getKnexQuery().toSQL();
+  return tx.run(sql, bindings);
+}
+
+export function allBuilt<T>(tx: Sql, query: BuiltQuery): Promise<T[]> {
+  const { sql, bindings } = query.getKnexQuery().toSQL();
+  return tx.all<T>(sql, bindings);
 }

@@ -32,12 +32,13 @@ import {
   VersionConflict,
 } from '../common/errors';
 import { SETTINGS } from '../common/tokens';
-import { inTransaction } from '../database/sql';
+import { inTransaction, type Sql } from '../database/sql';
 import { entryHash, GENESIS_HASH, verifyChain, type Verification } from '../history/hash-chain';
 import { HistoryEntry, type HistoryKind } from '../history/history-entry.entity';
 import { DefinitionRegistry, type RegisteredDefinition } from './definition-registry';
 import { IdempotencyRecord } from './idempotency-record.entity';
-import { InstanceStore } from './instance-store';
+import { InstanceStore, type InstanceHead } from './instance-store';
+import { SnapshotCache } from './snapshot-cache';
 import { buildView, type InstanceView } from './view';
 import { WorkflowInstance } from './workflow-instance.entity';
 
@@ -54,14 +55,14 @@ export interface SendOptions {
   /** What else identifies the request (e.g. its route); a reused key must come with the same. */
   requestScope?: string;
   /** Work that must commit or fail together with the accepted event. */
-  within?: (em: EntityManager, view: InstanceView) => Promise<unknown>;
+  within?: (tx: Sql, view: InstanceView) => Promise<unknown>;
 }
 
 export interface CreateOptions {
   idempotencyKey?: string;
   requestScope?: string;
   /** Work that must commit or fail together with the new instance (e.g. the programme row). */
-  within?: (em: EntityManager, instance: { id: string; view: InstanceView }) => Promise<unknown>;
+  within?: (tx: Sql, instance: { id: string; view: InstanceView }) => Promise<unknown>;
 }
 
 export interface HistoryPage {
@@ -84,7 +85,8 @@ export interface HistoryEntryView {
 
 /** An event the engine just applied, inside its transaction: hooks add work that must commit with it. */
 export interface AcceptedEvent {
-  em: EntityManager;
+  /** The event's transaction. */
+  tx: Sql;
   instanceId: string;
   definitionId: string;
   before: AnyMachineSnapshot;
@@ -100,10 +102,19 @@ type StoredOutcome =
   | { kind: 'result'; result: unknown }
   | { kind: 'blocked'; type: string; state: string; blockedBy: Blocker[] };
 
+interface IdempotentRequest {
+  key: string;
+  /** sha256 of the request in canonical JSON: a reused key must come with the same request. */
+  hash: string;
+}
+
 /** Storage failures that mean "someone else got there first": the whole attempt is retried. */
 class ConcurrentUpdate extends Error {}
 
 const MAX_ATTEMPTS = 12;
+
+/** Instances whose latest snapshot is kept in memory (a few KB each). */
+const SNAPSHOTS_KEPT = 1_000;
 
 /** How often the history stores a whole snapshot; `at(time)` replays at most this many events. */
 export const CHECKPOINT_EVERY = 25;
@@ -133,6 +144,7 @@ export class EngineService {
   private readonly logger = new Logger(EngineService.name);
   private readonly locking: boolean;
   private readonly hooks: AcceptedEventHook[] = [];
+  private readonly snapshots = new SnapshotCache(SNAPSHOTS_KEPT);
 
   constructor(
     private readonly orm: MikroORM,
@@ -156,16 +168,16 @@ export class EngineService {
     options: CreateOptions = {},
   ): Promise<InstanceView> {
     const registered = this.registry.get(definitionId);
-    const requestHash = this.requestHash({
+    const request = this.idempotent(options.idempotencyKey, {
       op: 'create',
       definitionId,
       input,
       scope: options.requestScope,
     });
     const outcome = await this.withRetry(() =>
-      inTransaction(this.orm, async (em) => {
-        const store = this.store(em);
-        const replay = await this.replayIfDone(store, actor, options.idempotencyKey, requestHash);
+      inTransaction(this.orm, async (tx) => {
+        const store = InstanceStore.on(tx);
+        const replay = await this.replayIfDone(store, actor, request);
         if (replay) return replay;
         const at = this.clock.now().toISOString();
         const [snapshot] = initialTransition(registered.definition.machine, input);
@@ -202,9 +214,9 @@ export class EngineService {
         const deadlines = this.deadlines(registered, snapshot, at);
         await store.replaceDeadlines(id, deadlines);
         const view = this.view_(registered, id, snapshot, 1, at, at, deadlines);
-        await options.within?.(em, { id, view });
+        await options.within?.(tx, { id, view });
         const result: StoredOutcome = { kind: 'result', result: view };
-        await this.remember(store, actor, options.idempotencyKey, requestHash, result, at);
+        await this.remember(store, actor, request, result, at);
         return result;
       }),
     );
@@ -227,21 +239,24 @@ export class EngineService {
         },
       ]);
     }
-    const requestHash = this.requestHash({
+    const request = this.idempotent(options.idempotencyKey, {
       op: 'send',
       instanceId,
       event,
       scope: options.requestScope,
     });
+    let written:
+      { version: number; definitionVersion: string; snapshot: AnyMachineSnapshot } | undefined;
     const outcome = await this.withRetry(() =>
-      inTransaction(this.orm, async (em) => {
-        const store = this.store(em);
-        const instance = await store.load(instanceId, this.locking);
+      inTransaction(this.orm, async (tx) => {
+        written = undefined;
+        const store = InstanceStore.on(tx);
+        const instance = await store.loadHead(instanceId, this.locking);
         if (!instance) throw new UnknownInstance(instanceId);
         const registered = this.registry.get(instance.definitionId);
         this.checkEvent(registered, type, payload, actor);
 
-        const replay = await this.replayIfDone(store, actor, options.idempotencyKey, requestHash);
+        const replay = await this.replayIfDone(store, actor, request);
         if (replay) return replay;
         if (options.expectedVersion !== undefined && options.expectedVersion !== instance.version) {
           throw new VersionConflict(options.expectedVersion, instance.version);
@@ -267,7 +282,7 @@ export class EngineService {
             state: pathOf(snapshot),
             blockedBy: explanation.blockedBy,
           };
-          await this.remember(store, actor, options.idempotencyKey, requestHash, blocked, at);
+          await this.remember(store, actor, request, blocked, at);
           if (seq !== instance.lastSeq)
             await this.saveInstance(store, instance, registered, snapshot, seq, headHash, at);
           return blocked;
@@ -308,7 +323,7 @@ export class EngineService {
         await store.replaceDeadlines(instanceId, deadlines);
         for (const hook of this.hooks) {
           await hook({
-            em,
+            tx,
             instanceId,
             definitionId: instance.definitionId,
             before,
@@ -319,12 +334,16 @@ export class EngineService {
           });
         }
         const view = this.view_(registered, instanceId, snapshot, seq, at, at, deadlines);
-        await options.within?.(em, view);
+        await options.within?.(tx, view);
         const result: StoredOutcome = { kind: 'result', result: view };
-        await this.remember(store, actor, options.idempotencyKey, requestHash, result, at);
+        await this.remember(store, actor, request, result, at);
+        written = { version: seq, definitionVersion: registered.version, snapshot };
         return result;
       }),
     );
+    if (written) {
+      this.snapshots.set(instanceId, written.version, written.definitionVersion, written.snapshot);
+    }
     return this.unwrap(outcome) as InstanceView;
   }
 
@@ -491,10 +510,13 @@ export class EngineService {
     return this.registry.restore(registered.definition.id, persisted);
   }
 
-  /** Applies declared migrations before a write and records each in the history. */
+  /**
+   * The instance's current snapshot (kept from the last send here, or read), with declared
+   * migrations applied before a write and each recorded in the history.
+   */
   private async upgradeForWrite(
     store: InstanceStore,
-    instance: WorkflowInstance,
+    instance: InstanceHead,
     registered: RegisteredDefinition,
     actor: Actor,
     at: string,
@@ -502,8 +524,10 @@ export class EngineService {
     let seq = instance.lastSeq;
     const headHash = instance.headHash;
     if (instance.definitionVersion === registered.version) {
+      const kept = this.snapshots.get(instance.id, instance.version, instance.definitionVersion);
       return {
-        snapshot: this.registry.restore(instance.definitionId, instance.snapshot),
+        snapshot:
+          kept ?? this.registry.restore(instance.definitionId, await store.snapshotOf(instance.id)),
         seq,
         headHash,
       };
@@ -511,7 +535,7 @@ export class EngineService {
     const { persisted, migratedFrom } = this.registry.upgrade(
       instance.definitionId,
       instance.definitionVersion,
-      instance.snapshot,
+      await store.snapshotOf(instance.id),
     );
     const snapshot = this.registry.restore(instance.definitionId, persisted);
     seq += 1;
@@ -538,7 +562,7 @@ export class EngineService {
 
   private async saveInstance(
     store: InstanceStore,
-    instance: WorkflowInstance,
+    instance: InstanceHead,
     registered: RegisteredDefinition,
     snapshot: AnyMachineSnapshot,
     seq: number,
@@ -631,41 +655,37 @@ export class EngineService {
     });
   }
 
-  private requestHash(request: unknown): string {
-    return createHash('sha256').update(canonicalJson(request)).digest('hex');
+  /** The key and what the request was (hashed), if the sender gave an Idempotency-Key. */
+  private idempotent(key: string | undefined, request: unknown): IdempotentRequest | undefined {
+    if (key === undefined) return undefined;
+    return { key, hash: createHash('sha256').update(canonicalJson(request)).digest('hex') };
   }
 
   private async replayIfDone(
     store: InstanceStore,
     actor: Actor,
-    key: string | undefined,
-    requestHash: string,
+    request: IdempotentRequest | undefined,
   ): Promise<StoredOutcome | undefined> {
-    if (key === undefined) return undefined;
-    const record = await store.remembered(actor.id, key);
+    if (request === undefined) return undefined;
+    const record = await store.remembered(actor.id, request.key);
     if (!record) return undefined;
-    if (record.requestHash !== requestHash) throw new IdempotencyKeyReused(key);
+    if (record.requestHash !== request.hash) throw new IdempotencyKeyReused(request.key);
     return JSON.parse(record.outcome) as StoredOutcome;
   }
 
   private async remember(
     store: InstanceStore,
     actor: Actor,
-    key: string | undefined,
-    requestHash: string,
+    request: IdempotentRequest | undefined,
     outcome: StoredOutcome,
     at: string,
   ): Promise<void> {
-    if (key === undefined) return;
-    await store.remember(actor.id, key, {
-      requestHash,
+    if (request === undefined) return;
+    await store.remember(actor.id, request.key, {
+      requestHash: request.hash,
       outcome: JSON.stringify(outcome),
       createdAt: at,
     });
-  }
-
-  private store(em: EntityManager): InstanceStore {
-    return InstanceStore.of(em);
   }
 
   private unwrap(outcome: StoredOutcome): unknown {

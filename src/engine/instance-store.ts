@@ -1,7 +1,6 @@
-import type { EntityManager } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { canonicalJson, type Deadline } from '../../workflows/kit';
-import { jsonColumn, sqlOf, type Sql } from '../database/sql';
+import { jsonColumn, type Sql } from '../database/sql';
 import type { HistoryEntry } from '../history/history-entry.entity';
 import type { WorkflowInstance } from './workflow-instance.entity';
 
@@ -14,12 +13,17 @@ export interface RememberedRequest {
 const INSTANCE_COLUMNS =
   'id, definition_id, definition_version, snapshot, state, status, version, last_seq, head_hash, created_at, updated_at';
 
+const HEAD_COLUMNS =
+  'id, definition_id, definition_version, state, status, version, last_seq, head_hash, created_at, updated_at';
+
 const ENTRY_COLUMNS =
   'id, instance_id, seq, kind, at, actor_id, actor_role, event_type, payload, from_state, to_state, definition_version, snapshot, prev_hash, hash';
 
 const DEADLINE_COLUMNS = 'id, instance_id, key, kind, due, met, recipients, label, source';
 
-type StoredInstance = Omit<WorkflowInstance, 'snapshot'> & { snapshot: string };
+export type InstanceHead = Omit<WorkflowInstance, 'snapshot'>;
+
+type StoredInstance = InstanceHead & { snapshot: string };
 
 interface StoredDeadline {
   key: string;
@@ -52,7 +56,6 @@ interface InstanceRecord {
   id: string;
   definition_id: string;
   definition_version: string;
-  snapshot: unknown;
   state: string;
   status: string;
   version: number;
@@ -69,14 +72,15 @@ interface InstanceRecord {
 export class InstanceStore {
   private constructor(private readonly sql: Sql) {}
 
-  static of(em: EntityManager): InstanceStore {
-    return new InstanceStore(sqlOf(em));
+  static on(tx: Sql): InstanceStore {
+    return new InstanceStore(tx);
   }
 
-  async load(id: string, lock: boolean): Promise<WorkflowInstance | undefined> {
+  /** The instance's row without its snapshot (see `snapshotOf`), locked on PostgreSQL if asked. */
+  async loadHead(id: string, lock: boolean): Promise<InstanceHead | undefined> {
     const lockClause = lock && this.sql.dialect === 'postgresql' ? ' for update' : '';
     const [row] = await this.sql.all<InstanceRecord>(
-      `select ${INSTANCE_COLUMNS} from workflow_instance where id = ?${lockClause}`,
+      `select ${HEAD_COLUMNS} from workflow_instance where id = ?${lockClause}`,
       [id],
     );
     if (!row) return undefined;
@@ -84,7 +88,6 @@ export class InstanceStore {
       id: row.id,
       definitionId: row.definition_id,
       definitionVersion: row.definition_version,
-      snapshot: jsonColumn(row.snapshot),
       state: row.state,
       status: row.status,
       version: Number(row.version),
@@ -93,6 +96,15 @@ export class InstanceStore {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
+  }
+
+  async snapshotOf(id: string): Promise<Record<string, unknown>> {
+    const [row] = await this.sql.all<{ snapshot: unknown }>(
+      'select snapshot from workflow_instance where id = ?',
+      [id],
+    );
+    if (!row) throw new Error(`Instance ${id} has no row`);
+    return jsonColumn(row.snapshot);
   }
 
   /** `snapshot` as JSON text: the engine serialises it once, for this and for the hash. */

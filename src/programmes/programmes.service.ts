@@ -5,7 +5,7 @@ import { osloDay } from '../../workflows/kit';
 import { actorOf, canSee, type Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { InvalidRequest, ScopeTooNarrow, UnknownProgramme } from '../common/errors';
-import { sqlOf } from '../database/sql';
+import { queryFor, runBuilt, sqlOf, type Sql } from '../database/sql';
 import { DeadlineRow } from '../engine/deadline.entity';
 import { EngineService, type EventInput, type HistoryEntryView } from '../engine/engine.service';
 import type { InstanceView } from '../engine/view';
@@ -92,24 +92,27 @@ export class ProgrammesService {
     const view = await this.engine.create(PROGRAMME_DEFINITION, input, actorOf(principal), {
       idempotencyKey,
       requestScope: `POST /api/programmes ${JSON.stringify(body)}`,
-      within: async (em, instance) => {
-        await em.insert(Programme, {
-          id,
-          municipality: body.municipality,
-          municipalityNumber: body.municipalityNumber,
-          programmeStart: body.programmeStart,
-          programmeEnd: body.programmeEnd,
-          board: body.board.map(({ name, email, role }) => ({
-            name,
-            email,
-            ...(role ? { role } : {}),
-          })),
-          administrators: (body.administrators ?? []).map(({ name, email }) => ({ name, email })),
-          mayor: body.mayor ? { name: body.mayor.name, email: body.mayor.email } : null,
-          instanceId: instance.id,
-          createdAt: now,
-          updatedAt: now,
-        });
+      within: async (tx, instance) => {
+        await runBuilt(
+          tx,
+          queryFor(this.orm.em, Programme).insert({
+            id,
+            municipality: body.municipality,
+            municipalityNumber: body.municipalityNumber,
+            programmeStart: body.programmeStart,
+            programmeEnd: body.programmeEnd,
+            board: body.board.map(({ name, email, role }) => ({
+              name,
+              email,
+              ...(role ? { role } : {}),
+            })),
+            administrators: (body.administrators ?? []).map(({ name, email }) => ({ name, email })),
+            mayor: body.mayor ? { name: body.mayor.name, email: body.mayor.email } : null,
+            instanceId: instance.id,
+            createdAt: now,
+            updatedAt: now,
+          }),
+        );
       },
     });
     // Found by its instance: a replayed creation returns the programme made the first time.
@@ -192,14 +195,15 @@ export class ProgrammesService {
         actorOf(principal),
         {
           within: (tx) =>
-            tx.nativeUpdate(
-              Programme,
-              { id },
-              {
-                ...contacts,
-                programmeStart: body.programmeStart ?? row.programmeStart,
-                programmeEnd: body.programmeEnd ?? row.programmeEnd,
-              },
+            runBuilt(
+              tx,
+              queryFor(this.orm.em, Programme)
+                .update({
+                  ...contacts,
+                  programmeStart: body.programmeStart ?? row.programmeStart,
+                  programmeEnd: body.programmeEnd ?? row.programmeEnd,
+                })
+                .where({ id }),
             ),
         },
       );
@@ -224,7 +228,7 @@ export class ProgrammesService {
     const view = await this.engine.send(row.instanceId, event, actorOf(principal), {
       ...options,
       requestScope: `POST /api/programmes/${id}/workflow/events`,
-      within: (tx, next) => syncPeriod(tx, id, row, next),
+      within: (tx, next) => syncPeriod(this.orm.em, tx, id, row, next),
     });
     return { programmeId: id, ...view };
   }
@@ -387,7 +391,8 @@ export class ProgrammesService {
 
 /** Keeps the programme row's period equal to the workflow's, whichever way it was changed. */
 async function syncPeriod(
-  tx: EntityManager,
+  em: EntityManager,
+  tx: Sql,
   programmeId: string,
   stored: { programmeStart: string; programmeEnd: string },
   view: InstanceView,
@@ -396,13 +401,14 @@ async function syncPeriod(
   if (!period?.start || !period.end) return;
   // Both change only together, in the transaction of the event that changes the period.
   if (period.start === stored.programmeStart && period.end === stored.programmeEnd) return;
-  await tx.nativeUpdate(
-    Programme,
-    {
-      id: programmeId,
-      $or: [{ programmeStart: { $ne: period.start } }, { programmeEnd: { $ne: period.end } }],
-    },
-    { programmeStart: period.start, programmeEnd: period.end, updatedAt: view.updatedAt },
+  await runBuilt(
+    tx,
+    queryFor(em, Programme)
+      .update({ programmeStart: period.start, programmeEnd: period.end, updatedAt: view.updatedAt })
+      .where({
+        id: programmeId,
+        $or: [{ programmeStart: { $ne: period.start } }, { programmeEnd: { $ne: period.end } }],
+      }),
   );
 }
 

@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { addDays, daysBetween, osloDay } from '../../workflows/kit';
 import type { Settings } from '../../config/settings';
 import { SETTINGS } from '../common/tokens';
+import { allBuilt, queryFor, runBuilt } from '../database/sql';
 import { DeadlineRow } from '../engine/deadline.entity';
 import { DefinitionRegistry } from '../engine/definition-registry';
 import { EngineService, type AcceptedEvent } from '../engine/engine.service';
@@ -136,8 +137,13 @@ export class RemindersService implements OnModuleInit {
     const { definition } = this.registry.get(accepted.definitionId);
     const notices = definition.notices?.(accepted.before, accepted.after, accepted.event) ?? [];
     if (notices.length === 0) return;
-    const programme = await accepted.em.findOne(Programme, { instanceId: accepted.instanceId });
-    if (!programme) return;
+    const em = this.orm.em.fork();
+    const [found] = await allBuilt<Record<string, unknown>>(
+      accepted.tx,
+      queryFor(em, Programme).select('*').where({ instanceId: accepted.instanceId }),
+    );
+    if (!found) return;
+    const programme = em.map(Programme, found);
     const rows: OutboxMail[] = [];
     for (const notice of notices) {
       const to = resolveRecipients(notice.recipients, programme, definition, accepted.after);
@@ -152,7 +158,7 @@ export class RemindersService implements OnModuleInit {
         this.outboxRow('notice', key, accepted.instanceId, programme.id, to, mail, accepted.at),
       );
     }
-    if (rows.length > 0) await accepted.em.insertMany(OutboxMail, rows);
+    if (rows.length > 0) await runBuilt(accepted.tx, queryFor(em, OutboxMail).insert(rows));
   }
 
   private inspectUrl(programmeId: string): string {

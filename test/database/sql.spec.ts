@@ -1,7 +1,9 @@
 import { MikroORM } from '@mikro-orm/core';
 import { mikroOrmOptions } from '../../config/mikro-orm.config';
 import { migrate } from '../../src/database/database.module';
-import { inTransaction, sqlOf } from '../../src/database/sql';
+import { randomUUID } from 'node:crypto';
+import { ApiToken } from '../../src/auth/api-token.entity';
+import { allBuilt, inTransaction, queryFor, runBuilt, sqlOf } from '../../src/database/sql';
 import { dialects, scratchDatabase, type ScratchDatabase } from '../support/databases';
 
 /**
@@ -27,7 +29,7 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
 
   it('reads the dialect from the connection, in and outside a transaction', async () => {
     expect(sqlOf(orm.em).dialect).toBe(dialect);
-    const inside = await inTransaction(orm, (em) => Promise.resolve(sqlOf(em).dialect));
+    const inside = await inTransaction(orm, (tx) => Promise.resolve(tx.dialect));
     expect(inside).toBe(dialect);
   });
 
@@ -37,5 +39,38 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
       const rows = await sql.all<{ n: number | string }>('select ? as n', [n]);
       expect(Number(rows[0]!.n)).toBe(n);
     }
+  });
+
+  it('commits the work of a transaction, and rolls all of it back when the work fails', async () => {
+    const id = randomUUID();
+    const token = (label: string) =>
+      queryFor(orm.em, ApiToken).insert({
+        id: randomUUID(),
+        secretHash: randomUUID().replace(/-/g, ''),
+        createdBy: 'test',
+        role: 'auditor',
+        label,
+        programmeIds: null,
+        createdAt: '2026-12-01T00:00:00.000Z',
+        revokedAt: null,
+      });
+    await inTransaction(orm, async (tx) => {
+      await runBuilt(tx, token(`kept ${id}`));
+    });
+    await expect(
+      inTransaction(orm, async (tx) => {
+        await runBuilt(tx, token(`dropped ${id}`));
+        throw new Error('the work failed');
+      }),
+    ).rejects.toThrow('the work failed');
+    const rows = await allBuilt<{ label: string }>(
+      sqlOf(orm.em),
+      queryFor(orm.em, ApiToken)
+        .select('label')
+        .where({ label: { $like: `% ${id}` } }),
+    );
+    expect(rows.map((row) => row.label)).toEqual([`kept ${id}`]);
+    // The connection went back to the pool in both cases: the ORM still gets one.
+    expect(await orm.em.fork().count(ApiToken, { label: `kept ${id}` })).toBe(1);
   });
 });

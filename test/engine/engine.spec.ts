@@ -7,7 +7,8 @@ import {
   UnknownInstance,
   VersionConflict,
 } from '../../src/common/errors';
-import { CHECKPOINT_EVERY } from '../../src/engine/engine.service';
+import { DefinitionRegistry } from '../../src/engine/definition-registry';
+import { CHECKPOINT_EVERY, EngineService } from '../../src/engine/engine.service';
 import { dialects } from '../support/databases';
 import { useApp } from '../support/engine-harness';
 import { nordkyn, payloads } from '../support/videreforing-driver';
@@ -138,6 +139,35 @@ describe.each(dialects())('EngineService on %s', (dialect) => {
       }),
     ).rejects.toEqual(expect.any(VersionConflict));
     expect(await counts(view.instanceId)).toEqual(before);
+  });
+
+  it('never builds on a snapshot it kept once another writer has moved the instance on', async () => {
+    const view = await createInForstudie();
+    const id = view.instanceId;
+    // A second engine on the same database, as another replica would be: each keeps its own.
+    const other = new EngineService(h.orm, h.app.get(DefinitionRegistry), h.clock, h.settings);
+    const complete = (engine: EngineService, activityId: string) =>
+      engine.send(id, { type: 'activity.complete', activityId }, leader);
+    await complete(h.engine, 'F1');
+    await complete(other, 'F2');
+    await complete(h.engine, 'F3');
+    const last = await complete(other, 'F4');
+    expect(last.version).toBe(7);
+    const activities = (last.context as { activities: Record<string, unknown> }).activities;
+    expect(Object.keys(activities).sort()).toEqual(['F1', 'F2', 'F3', 'F4']);
+    const [stored] = await h.sql<{ snapshot: unknown }>(
+      'select snapshot from workflow_instance where id = ?',
+      [id],
+    );
+    const replayed = await h.engine.replay(id);
+    const persisted = h.app
+      .get(DefinitionRegistry)
+      .get('videreforing')
+      .definition.machine.getPersistedSnapshot(replayed) as unknown as { context: unknown };
+    const snapshot = (
+      typeof stored!.snapshot === 'string' ? JSON.parse(stored!.snapshot) : stored!.snapshot
+    ) as { context: unknown };
+    expect(snapshot.context).toEqual(JSON.parse(JSON.stringify(persisted.context)));
   });
 
   describe('idempotency', () => {
