@@ -38,7 +38,7 @@ import { HistoryEntry, type HistoryKind } from '../history/history-entry.entity'
 import { DefinitionRegistry, type RegisteredDefinition } from './definition-registry';
 import { IdempotencyRecord } from './idempotency-record.entity';
 import { InstanceStore, type InstanceHead } from './instance-store';
-import { SnapshotCache } from './snapshot-cache';
+import { WrittenStates, type Written } from './written-states';
 import { buildView, type InstanceView } from './view';
 import { WorkflowInstance } from './workflow-instance.entity';
 
@@ -113,8 +113,8 @@ class ConcurrentUpdate extends Error {}
 
 const MAX_ATTEMPTS = 12;
 
-/** Instances whose latest snapshot is kept in memory (a few KB each). */
-const SNAPSHOTS_KEPT = 1_000;
+/** Instances whose latest written state is kept in memory (a few KB each). */
+const STATES_KEPT = 1_000;
 
 /** How often the history stores a whole snapshot; `at(time)` replays at most this many events. */
 export const CHECKPOINT_EVERY = 25;
@@ -144,7 +144,7 @@ export class EngineService {
   private readonly logger = new Logger(EngineService.name);
   private readonly locking: boolean;
   private readonly hooks: AcceptedEventHook[] = [];
-  private readonly snapshots = new SnapshotCache(SNAPSHOTS_KEPT);
+  private readonly written = new WrittenStates(STATES_KEPT);
 
   constructor(
     private readonly orm: MikroORM,
@@ -174,8 +174,10 @@ export class EngineService {
       input,
       scope: options.requestScope,
     });
+    let written: { id: string; state: Written } | undefined;
     const outcome = await this.withRetry(() =>
       inTransaction(this.orm, async (tx) => {
+        written = undefined;
         const store = InstanceStore.on(tx);
         const replay = await this.replayIfDone(store, actor, request);
         if (replay) return replay;
@@ -212,14 +214,18 @@ export class EngineService {
         });
         await store.appendEntry(entry);
         const deadlines = this.deadlines(registered, snapshot, at);
-        await store.replaceDeadlines(id, deadlines);
+        // A new instance has none stored yet.
+        await store.replaceDeadlines(id, deadlines, []);
         const view = this.view_(registered, id, snapshot, 1, at, at, deadlines);
         await options.within?.(tx, { id, view });
         const result: StoredOutcome = { kind: 'result', result: view };
         await this.remember(store, actor, request, result, at);
+        const state = { version: 1, definitionVersion: registered.version, snapshot, deadlines };
+        written = { id, state };
         return result;
       }),
     );
+    if (written) this.written.set(written.id, written.state);
     return this.unwrap(outcome) as InstanceView;
   }
 
@@ -245,8 +251,7 @@ export class EngineService {
       event,
       scope: options.requestScope,
     });
-    let written:
-      { version: number; definitionVersion: string; snapshot: AnyMachineSnapshot } | undefined;
+    let written: Written | undefined;
     const outcome = await this.withRetry(() =>
       inTransaction(this.orm, async (tx) => {
         written = undefined;
@@ -263,12 +268,14 @@ export class EngineService {
         }
 
         const at = this.clock.now().toISOString();
+        const kept = this.written.get(instance.id, instance.version, instance.definitionVersion);
         let { snapshot, seq, headHash } = await this.upgradeForWrite(
           store,
           instance,
           registered,
           actor,
           at,
+          kept,
         );
         const meta: EventMeta = { at, actor };
         const machineEvent = { ...payload, type, meta };
@@ -320,7 +327,7 @@ export class EngineService {
           persisted,
         );
         const deadlines = this.deadlines(registered, snapshot, at);
-        await store.replaceDeadlines(instanceId, deadlines);
+        await store.replaceDeadlines(instanceId, deadlines, kept?.deadlines);
         for (const hook of this.hooks) {
           await hook({
             tx,
@@ -337,13 +344,11 @@ export class EngineService {
         await options.within?.(tx, view);
         const result: StoredOutcome = { kind: 'result', result: view };
         await this.remember(store, actor, request, result, at);
-        written = { version: seq, definitionVersion: registered.version, snapshot };
+        written = { version: seq, definitionVersion: registered.version, snapshot, deadlines };
         return result;
       }),
     );
-    if (written) {
-      this.snapshots.set(instanceId, written.version, written.definitionVersion, written.snapshot);
-    }
+    if (written) this.written.set(instanceId, written);
     return this.unwrap(outcome) as InstanceView;
   }
 
@@ -520,14 +525,15 @@ export class EngineService {
     registered: RegisteredDefinition,
     actor: Actor,
     at: string,
+    kept: Written | undefined,
   ): Promise<{ snapshot: AnyMachineSnapshot; seq: number; headHash: string }> {
     let seq = instance.lastSeq;
     const headHash = instance.headHash;
     if (instance.definitionVersion === registered.version) {
-      const kept = this.snapshots.get(instance.id, instance.version, instance.definitionVersion);
       return {
         snapshot:
-          kept ?? this.registry.restore(instance.definitionId, await store.snapshotOf(instance.id)),
+          kept?.snapshot ??
+          this.registry.restore(instance.definitionId, await store.snapshotOf(instance.id)),
         seq,
         headHash,
       };

@@ -185,13 +185,25 @@ export class InstanceStore {
     );
   }
 
-  /** Makes the stored deadlines these; most events change none, and then nothing is written. */
-  async replaceDeadlines(instanceId: string, deadlines: readonly Deadline[]): Promise<void> {
-    const stored = await this.sql.all<StoredDeadline>(
-      'select key, kind, due, met, recipients, label, source from deadline where instance_id = ?',
-      [instanceId],
-    );
-    if (sameDeadlines(stored, deadlines)) return;
+  /**
+   * Makes the stored deadlines these; most events change none, and then nothing is written.
+   * `stored`: what is known to be stored already (written by this process), saving the read.
+   */
+  async replaceDeadlines(
+    instanceId: string,
+    deadlines: readonly Deadline[],
+    stored?: readonly Deadline[],
+  ): Promise<void> {
+    if (stored) {
+      // Both computed by the definition's one deadlines function: same keys in the same order.
+      if (JSON.stringify(stored) === JSON.stringify(deadlines)) return;
+    } else {
+      const rows = await this.sql.all<StoredDeadline>(
+        'select key, kind, due, met, recipients, label, source from deadline where instance_id = ?',
+        [instanceId],
+      );
+      if (sameDeadlines(rows, deadlines)) return;
+    }
     await this.sql.run('delete from deadline where instance_id = ?', [instanceId]);
     if (deadlines.length === 0) return;
     const row = `(${DEADLINE_COLUMNS.split(', ')
