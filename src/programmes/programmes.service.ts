@@ -1,13 +1,18 @@
 import { MikroORM, type EntityManager } from '@mikro-orm/core';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { osloDay } from '../../workflows/kit';
 import { actorOf, canSee, type Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { InvalidRequest, ScopeTooNarrow, UnknownProgramme } from '../common/errors';
-import { queryFor, runBuilt, sqlOf, type Sql } from '../database/sql';
+import { queryFor, runBuilt, sqlOf } from '../database/sql';
 import { DeadlineRow } from '../engine/deadline.entity';
-import { EngineService, type EventInput, type HistoryEntryView } from '../engine/engine.service';
+import {
+  EngineService,
+  type AcceptedEvent,
+  type EventInput,
+  type HistoryEntryView,
+} from '../engine/engine.service';
 import type { InstanceView } from '../engine/view';
 import { WorkflowInstance } from '../engine/workflow-instance.entity';
 import type { Verification } from '../history/hash-chain';
@@ -56,6 +61,9 @@ export interface HistoryItem extends Omit<HistoryEntryView, 'actor'> {
   actor: { tokenId: string; role: string };
 }
 
+/** Programmes whose instance id is kept (a few hundred KB at most). */
+const PROGRAMMES_KEPT = 10_000;
+
 interface ProgrammeContext {
   programme?: { start?: string; end?: string };
 }
@@ -65,12 +73,19 @@ interface ProgrammeContext {
  * through the caller's scope: a programme the token may not see does not exist for it.
  */
 @Injectable()
-export class ProgrammesService {
+export class ProgrammesService implements OnModuleInit {
+  /** Programme id → its instance id: fixed when the programme is made, and none is ever deleted. */
+  private readonly instances = new Map<string, string>();
+
   constructor(
     private readonly orm: MikroORM,
     private readonly engine: EngineService,
     private readonly clock: Clock,
   ) {}
+
+  onModuleInit(): void {
+    this.engine.onAccepted((accepted) => this.syncPeriod(accepted));
+  }
 
   async create(
     body: CreateProgrammeDto,
@@ -224,11 +239,10 @@ export class ProgrammesService {
     principal: Principal,
     options: { expectedVersion?: number; idempotencyKey?: string },
   ): Promise<WorkflowView> {
-    const row = await this.period(id, principal);
-    const view = await this.engine.send(row.instanceId, event, actorOf(principal), {
+    const instanceId = await this.instanceOf(id, principal);
+    const view = await this.engine.send(instanceId, event, actorOf(principal), {
       ...options,
       requestScope: `POST /api/programmes/${id}/workflow/events`,
-      within: (tx, next) => syncPeriod(this.orm.em, tx, id, row, next),
     });
     return { programmeId: id, ...view };
   }
@@ -313,22 +327,37 @@ export class ProgrammesService {
   }
 
   /** The programme's instance and period: what sending an event needs, on its hot path. */
-  private async period(
-    id: string,
-    principal: Principal,
-  ): Promise<{ instanceId: string; programmeStart: string; programmeEnd: string }> {
+  /** The instance of a programme the caller may see; anything else is unknown to them. */
+  private async instanceOf(id: string, principal: Principal): Promise<string> {
     if (!canSee(principal, id)) throw new UnknownProgramme(id);
-    const [row] = await sqlOf(this.orm.em).all<{
-      instance_id: string;
-      programme_start: string;
-      programme_end: string;
-    }>('select instance_id, programme_start, programme_end from programme where id = ?', [id]);
+    const known = this.instances.get(id);
+    if (known) return known;
+    const [row] = await sqlOf(this.orm.em).all<{ instance_id: string }>(
+      'select instance_id from programme where id = ?',
+      [id],
+    );
     if (!row) throw new UnknownProgramme(id);
-    return {
-      instanceId: row.instance_id,
-      programmeStart: row.programme_start,
-      programmeEnd: row.programme_end,
-    };
+    if (this.instances.size >= PROGRAMMES_KEPT) this.instances.clear();
+    this.instances.set(id, row.instance_id);
+    return row.instance_id;
+  }
+
+  /**
+   * Keeps the programme row's period equal to the workflow's, in the transaction of the event that
+   * changed it, whichever way it was sent.
+   */
+  private async syncPeriod(accepted: AcceptedEvent): Promise<void> {
+    if (accepted.definitionId !== PROGRAMME_DEFINITION) return;
+    const before = (accepted.before.context as ProgrammeContext).programme;
+    const after = (accepted.after.context as ProgrammeContext).programme;
+    if (!after?.start || !after.end) return;
+    if (before?.start === after.start && before.end === after.end) return;
+    await runBuilt(
+      accepted.tx,
+      queryFor(this.orm.em, Programme)
+        .update({ programmeStart: after.start, programmeEnd: after.end, updatedAt: accepted.at })
+        .where({ instanceId: accepted.instanceId }),
+    );
   }
 
   /** Loads a programme the caller may see; anything else is unknown to them. */
@@ -387,29 +416,6 @@ export class ProgrammesService {
       };
     });
   }
-}
-
-/** Keeps the programme row's period equal to the workflow's, whichever way it was changed. */
-async function syncPeriod(
-  em: EntityManager,
-  tx: Sql,
-  programmeId: string,
-  stored: { programmeStart: string; programmeEnd: string },
-  view: InstanceView,
-): Promise<void> {
-  const period = (view.context as ProgrammeContext).programme;
-  if (!period?.start || !period.end) return;
-  // Both change only together, in the transaction of the event that changes the period.
-  if (period.start === stored.programmeStart && period.end === stored.programmeEnd) return;
-  await runBuilt(
-    tx,
-    queryFor(em, Programme)
-      .update({ programmeStart: period.start, programmeEnd: period.end, updatedAt: view.updatedAt })
-      .where({
-        id: programmeId,
-        $or: [{ programmeStart: { $ne: period.start } }, { programmeEnd: { $ne: period.end } }],
-      }),
-  );
 }
 
 function assertPeriod(start: string, end: string): void {
