@@ -37,7 +37,7 @@ import { entryHash, GENESIS_HASH, verifyChain, type Verification } from '../hist
 import { HistoryEntry, type HistoryKind } from '../history/history-entry.entity';
 import { DefinitionRegistry, type RegisteredDefinition } from './definition-registry';
 import { IdempotencyRecord } from './idempotency-record.entity';
-import { InstanceStore, type InstanceHead } from './instance-store';
+import { InstanceStore, type InstanceHead, type RememberedRequest } from './instance-store';
 import { WrittenStates, type Written } from './written-states';
 import { buildView, type InstanceView } from './view';
 import { WorkflowInstance } from './workflow-instance.entity';
@@ -179,7 +179,8 @@ export class EngineService {
       inTransaction(this.orm, async (tx) => {
         written = undefined;
         const store = InstanceStore.on(tx);
-        const replay = await this.replayIfDone(store, actor, request);
+        const remembered = request && (await store.remembered(actor.id, request.key));
+        const replay = this.replayOf(request, remembered);
         if (replay) return replay;
         const at = this.clock.now().toISOString();
         const [snapshot] = initialTransition(registered.definition.machine, input);
@@ -256,12 +257,21 @@ export class EngineService {
       inTransaction(this.orm, async (tx) => {
         written = undefined;
         const store = InstanceStore.on(tx);
-        const instance = await store.loadHead(instanceId, this.locking);
-        if (!instance) throw new UnknownInstance(instanceId);
+        // The idempotency record is read with the instance: one statement less per send. A retry
+        // that waited on PostgreSQL's row lock may miss the record its predecessor just wrote (the
+        // join is not re-read); its own insert of the record then fails on the key, and the
+        // retried attempt finds it.
+        const loaded = await store.loadHead(
+          instanceId,
+          this.locking,
+          request && { actorId: actor.id, key: request.key },
+        );
+        if (!loaded) throw new UnknownInstance(instanceId);
+        const { head: instance, remembered } = loaded;
         const registered = this.registry.get(instance.definitionId);
         this.checkEvent(registered, type, payload, actor);
 
-        const replay = await this.replayIfDone(store, actor, request);
+        const replay = this.replayOf(request, remembered);
         if (replay) return replay;
         if (options.expectedVersion !== undefined && options.expectedVersion !== instance.version) {
           throw new VersionConflict(options.expectedVersion, instance.version);
@@ -667,14 +677,12 @@ export class EngineService {
     return { key, hash: createHash('sha256').update(canonicalJson(request)).digest('hex') };
   }
 
-  private async replayIfDone(
-    store: InstanceStore,
-    actor: Actor,
+  /** The first outcome of this request, if it was made before with the same key. */
+  private replayOf(
     request: IdempotentRequest | undefined,
-  ): Promise<StoredOutcome | undefined> {
-    if (request === undefined) return undefined;
-    const record = await store.remembered(actor.id, request.key);
-    if (!record) return undefined;
+    record: RememberedRequest | undefined,
+  ): StoredOutcome | undefined {
+    if (request === undefined || record === undefined) return undefined;
     if (record.requestHash !== request.hash) throw new IdempotencyKeyReused(request.key);
     return JSON.parse(record.outcome) as StoredOutcome;
   }

@@ -16,6 +16,10 @@ const INSTANCE_COLUMNS =
 const HEAD_COLUMNS =
   'id, definition_id, definition_version, state, status, version, last_seq, head_hash, created_at, updated_at';
 
+const HEAD_COLUMNS_OF_W = HEAD_COLUMNS.split(', ')
+  .map((column) => `w.${column}`)
+  .join(', ');
+
 const ENTRY_COLUMNS =
   'id, instance_id, seq, kind, at, actor_id, actor_role, event_type, payload, from_state, to_state, definition_version, snapshot, prev_hash, hash';
 
@@ -76,15 +80,30 @@ export class InstanceStore {
     return new InstanceStore(tx);
   }
 
-  /** The instance's row without its snapshot (see `snapshotOf`), locked on PostgreSQL if asked. */
-  async loadHead(id: string, lock: boolean): Promise<InstanceHead | undefined> {
-    const lockClause = lock && this.sql.dialect === 'postgresql' ? ' for update' : '';
-    const [row] = await this.sql.all<InstanceRecord>(
-      `select ${HEAD_COLUMNS} from workflow_instance where id = ?${lockClause}`,
-      [id],
-    );
+  /**
+   * The instance's row without its snapshot (see `snapshotOf`), locked on PostgreSQL if asked, and
+   * the request remembered under (actor, key) when one is asked for.
+   */
+  async loadHead(
+    id: string,
+    lock: boolean,
+    request?: { actorId: string; key: string },
+  ): Promise<{ head: InstanceHead; remembered?: RememberedRequest } | undefined> {
+    const lockClause = lock && this.sql.dialect === 'postgresql' ? ' for update of w' : '';
+    const [row] = request
+      ? await this.sql.all<
+          InstanceRecord & { request_hash: string | null; outcome: string | null }
+        >(
+          `select ${HEAD_COLUMNS_OF_W}, r.request_hash, r.outcome from workflow_instance w ` +
+            `left join idempotency_record r on r.actor_id = ? and r.key = ? where w.id = ?${lockClause}`,
+          [request.actorId, request.key, id],
+        )
+      : await this.sql.all<InstanceRecord & { request_hash?: null; outcome?: null }>(
+          `select ${HEAD_COLUMNS} from workflow_instance w where w.id = ?${lockClause}`,
+          [id],
+        );
     if (!row) return undefined;
-    return {
+    const head: InstanceHead = {
       id: row.id,
       definitionId: row.definition_id,
       definitionVersion: row.definition_version,
@@ -96,6 +115,8 @@ export class InstanceStore {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
+    if (row.request_hash == null || row.outcome == null) return { head };
+    return { head, remembered: { requestHash: row.request_hash, outcome: row.outcome } };
   }
 
   async snapshotOf(id: string): Promise<Record<string, unknown>> {
