@@ -7,10 +7,11 @@ import {
 } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { initialTransition, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
+import { initialTransition, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import {
   canonicalJson,
   explainEvent,
+  nextSnapshot,
   pathOf,
   type Actor,
   type Blocker,
@@ -305,7 +306,7 @@ export class EngineService {
           return blocked;
         }
 
-        const [next] = transition(registered.definition.machine, snapshot, machineEvent);
+        const next = nextSnapshot(registered.definition.machine, snapshot, machineEvent);
         const persisted = this.persist(registered, next);
         seq += 1;
         const entry = this.entry({
@@ -425,7 +426,7 @@ export class EngineService {
       }
       const meta: EventMeta = { at: entry.at, actor: { id: entry.actorId, role: entry.actorRole } };
       const event = { ...entry.payload, type: entry.eventType, meta } as EventObject;
-      snapshot = transition(registered.definition.machine, snapshot, event)[0];
+      snapshot = nextSnapshot(registered.definition.machine, snapshot, event);
     }
     return snapshot;
   }
@@ -472,7 +473,7 @@ export class EngineService {
           actor: { id: entry.actorId, role: entry.actorRole },
         };
         const event = { ...entry.payload, type: entry.eventType, meta } as EventObject;
-        snapshot = transition(registered.definition.machine, snapshot, event)[0];
+        snapshot = nextSnapshot(registered.definition.machine, snapshot, event);
       }
     }
     if (!snapshot) throw new UnknownInstance(instanceId);

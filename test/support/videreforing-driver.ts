@@ -1,5 +1,5 @@
 import { initialTransition, transition } from 'xstate';
-import { explainEvent, statePath, type Blocker } from '../../workflows/kit';
+import { explainEvent, nextSnapshot, statePath, type Blocker } from '../../workflows/kit';
 import { videreforing } from '../../workflows/videreforing';
 import type {
   PayloadByType,
@@ -70,8 +70,18 @@ export class VidereforingDriver {
         `Explanation (${String(explanation.allowed)}) disagrees with the machine (${String(can)}) for ${type} in ${this.state}`,
       );
     }
-    if (explanation.allowed)
-      this.snapshot = transition(videreforing.machine, this.snapshot, event)[0];
+    if (explanation.allowed) {
+      // The engine's nextSnapshot (one reused actor scope) must give what XState's transition() does.
+      const machine = videreforing.machine;
+      const next = nextSnapshot(machine, this.snapshot, event);
+      const expected = transition(machine, this.snapshot, event)[0];
+      const persisted = (snapshot: Snapshot) =>
+        JSON.stringify(machine.getPersistedSnapshot(snapshot));
+      if (persisted(next) !== persisted(expected)) {
+        throw new Error(`nextSnapshot differs from transition() for ${type} in ${this.state}`);
+      }
+      this.snapshot = next as Snapshot;
+    }
     return { accepted: explanation.allowed, blockedBy: explanation.blockedBy };
   }
 

@@ -6,3 +6,4 @@ export * from './state-path';
 export * from './text';
 export * from './canonical-json';
 export * from './validation';
+export * from './transition';
