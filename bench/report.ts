@@ -273,7 +273,9 @@ export function markdown(r: Results): string {
         `*per-connection*: each connection sends to its own instance; *one instance*: all connections ` +
         `send to the same one (the row lock / single writer serialises them). Every ` +
         `${c.eventsPerInstance} events an instance is replaced by a fresh one, so snapshots stay ` +
-        `the size of a real programme's. The baseline is a bare NestJS app (\`bench/bare-app.ts\`, ` +
+        `the size of a real programme's. Mail delivery is off in these services (\`MAIL_POLL_SECONDS=0\`): ` +
+        `the notices queued while the programmes are set up would otherwise be sent during the timed ` +
+        `runs (part 7 keeps it on). The baseline is a bare NestJS app (\`bench/bare-app.ts\`, ` +
         `same FastifyAdapter, one JSON POST route, no database) measured in the same round.`,
     );
     line();
