@@ -6,6 +6,7 @@ import type { AnyWorkflowDefinition } from '../workflows/kit';
 import { AuthModule } from './auth/auth.module';
 import { Clock, SystemClock } from './common/clock';
 import { ProblemFilter } from './common/problem.filter';
+import { RateWindows } from './common/rate-windows';
 import { SETTINGS } from './common/tokens';
 import { validationPipe } from './common/validation';
 import { DatabaseModule } from './database/database.module';
@@ -44,7 +45,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(options),
-        ThrottlerModule.forRoot([{ ttl: 60_000, limit: options.settings.rateLimitPerMinute }]),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 60_000, limit: options.settings.rateLimitPerMinute }],
+          storage: new RateWindows(),
+        }),
         DatabaseModule.forRoot(options.settings),
         EngineModule.forRoot(options.definitions),
         AuthModule,
