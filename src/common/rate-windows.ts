@@ -21,7 +21,11 @@ export class RateWindows implements ThrottlerStorage {
   private readonly windows = new Map<string, Window>();
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly sweepEveryMs = 60_000) {}
+  constructor(sweepEveryMs = 60_000) {
+    // Started here, not in a request, so the timer holds no request's async context.
+    this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
+    this.sweeper.unref();
+  }
 
   increment(
     key: string,
@@ -36,7 +40,6 @@ export class RateWindows implements ThrottlerStorage {
     if (!window) {
       window = { expiries: [], head: 0, windowEnds: now + ttl, blocked: false, blockEnds: 0 };
       this.windows.set(id, window);
-      this.sweepLater();
     }
     dropExpired(window, now);
     if (window.windowEnds <= now) window.windowEnds = now + ttl;
@@ -85,7 +88,6 @@ export class RateWindows implements ThrottlerStorage {
       if (counted(window) > 0 || window.windowEnds > now) continue;
       this.windows.delete(id);
     }
-    if (this.windows.size === 0) this.stop();
   }
 
   get size(): number {
@@ -95,12 +97,6 @@ export class RateWindows implements ThrottlerStorage {
   stop(): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
-  }
-
-  private sweepLater(): void {
-    if (this.sweeper) return;
-    this.sweeper = setInterval(() => this.sweep(), this.sweepEveryMs);
-    this.sweeper.unref();
   }
 }
 
@@ -112,7 +108,8 @@ function dropExpired(window: Window, now: number): void {
   const { expiries } = window;
   let head = window.head;
   while (head < expiries.length && expiries[head]! <= now) head += 1;
-  // Hits expire in the order they came: the front is dropped, compacted now and then.
+  // Hits expire in the order they came (a clock set back only makes them count a little longer):
+  // the front is dropped, compacted now and then.
   if (head > 1024 && head * 2 > expiries.length) {
     window.expiries = expiries.slice(head);
     head = 0;

@@ -144,20 +144,29 @@ function pgStatement(sql: string): { name: string; text: string } {
 export async function inTransaction<T>(orm: MikroORM, work: (tx: Sql) => Promise<T>): Promise<T> {
   const client = knexOf(orm.em).client as Client;
   const connection: unknown = await client.acquireConnection();
+  let open = true;
+  // Work that outlives its transaction (a write not awaited) must fail, not run in the next one.
+  const tx = sqlOnConnection(client, async (use) => {
+    if (!open) throw new Error('The transaction has ended; this statement would run outside it');
+    return use(connection);
+  });
   try {
-    const tx = sqlOnConnection(client, async (use) => use(connection));
     await control(tx, connection, 'begin');
     let result: T;
     try {
       result = await work(tx);
       await control(tx, connection, 'commit');
     } catch (error) {
-      // A lost connection cannot roll back; the server discards the transaction with it.
-      await control(tx, connection, 'rollback').catch(() => undefined);
+      await control(tx, connection, 'rollback').catch((rollbackError: unknown) => {
+        // A lost connection cannot roll back (the server discards the transaction with it); any
+        // other connection still in a transaction must not serve anyone again.
+        (connection as { __knex__disposed?: unknown }).__knex__disposed = rollbackError;
+      });
       throw error;
     }
     return result;
   } finally {
+    open = false;
     await client.releaseConnection(connection);
   }
 }

@@ -84,7 +84,11 @@ export interface HistoryEntryView {
   prevHash: string;
 }
 
-/** An event the engine just applied, inside its transaction: hooks add work that must commit with it. */
+/**
+ * An event the engine just applied, inside its transaction: hooks add work that must commit with it.
+ * `before` and `after` are shared with the engine's kept state and the response: read them, never
+ * change them.
+ */
 export interface AcceptedEvent {
   /** The event's transaction. */
   tx: Sql;
@@ -260,8 +264,8 @@ export class EngineService {
         const store = InstanceStore.on(tx);
         // The idempotency record is read with the instance: one statement less per send. A retry
         // that waited on PostgreSQL's row lock may miss the record its predecessor just wrote (the
-        // join is not re-read); its own insert of the record then fails on the key, and the
-        // retried attempt finds it.
+        // join is not re-read): before a version conflict it is looked up again, and otherwise its
+        // own insert of the record fails on the key and the retried attempt finds it.
         const loaded = await store.loadHead(
           instanceId,
           this.locking,
@@ -275,6 +279,9 @@ export class EngineService {
         const replay = this.replayOf(request, remembered);
         if (replay) return replay;
         if (options.expectedVersion !== undefined && options.expectedVersion !== instance.version) {
+          const first = request && (await store.remembered(actor.id, request.key));
+          const replayed = this.replayOf(request, first);
+          if (replayed) return replayed;
           throw new VersionConflict(options.expectedVersion, instance.version);
         }
 

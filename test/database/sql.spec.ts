@@ -3,7 +3,14 @@ import { mikroOrmOptions } from '../../config/mikro-orm.config';
 import { migrate } from '../../src/database/database.module';
 import { randomUUID } from 'node:crypto';
 import { ApiToken } from '../../src/auth/api-token.entity';
-import { allBuilt, inTransaction, queryFor, runBuilt, sqlOf } from '../../src/database/sql';
+import {
+  allBuilt,
+  inTransaction,
+  queryFor,
+  runBuilt,
+  sqlOf,
+  type Sql,
+} from '../../src/database/sql';
 import { dialects, scratchDatabase, type ScratchDatabase } from '../support/databases';
 
 /**
@@ -72,5 +79,15 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
     expect(rows.map((row) => row.label)).toEqual([`kept ${id}`]);
     // The connection went back to the pool in both cases: the ORM still gets one.
     expect(await orm.em.fork().count(ApiToken, { label: `kept ${id}` })).toBe(1);
+  });
+
+  it('refuses a statement made through a transaction after it ended', async () => {
+    let kept: Sql | undefined;
+    await inTransaction(orm, (tx) => {
+      kept = tx;
+      return Promise.resolve();
+    });
+    await expect(kept!.all('select 1 as n')).rejects.toThrow('The transaction has ended');
+    expect(await sqlOf(orm.em).all<{ n: number }>('select 1 as n')).toHaveLength(1);
   });
 });

@@ -184,6 +184,34 @@ describe.each(dialects())('EngineService on %s', (dialect) => {
       expect((await counts(view.instanceId)).history).toBe(4);
     });
 
+    it('answers a retry that waited for the first (same key, same If-Match) with its result', async () => {
+      const view = await createInForstudie();
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let hold = true;
+      // Keeps the first send inside its transaction (holding the row lock / the connection).
+      h.engine.onAccepted(async () => {
+        if (!hold) return;
+        hold = false;
+        entered();
+        await gate;
+      });
+      const send = () =>
+        h.engine.send(view.instanceId, { type: 'activity.complete', activityId: 'F1' }, leader, {
+          idempotencyKey: 'waiting',
+          expectedVersion: 3,
+        });
+      const first = send();
+      await inside;
+      const retry = send();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      release();
+      expect(await retry).toEqual(await first);
+      expect((await counts(view.instanceId)).history).toBe(4);
+    });
+
     it('gives 20 parallel retries with one key one history entry and identical results', async () => {
       const view = await createInForstudie();
       const results = await Promise.all(

@@ -9,6 +9,8 @@ import {
 type MachineScope = Parameters<AnyStateMachine['transition']>[2];
 
 const scopes = new WeakMap<AnyStateMachine, MachineScope>();
+/** Machines seen to invoke or spawn actors: each of their transitions gets a clean system. */
+const spawning = new WeakSet<AnyStateMachine>();
 
 /**
  * The snapshot after `event`, exactly as XState's pure `transition()` computes it, without what
@@ -22,9 +24,14 @@ export function nextSnapshot(
   snapshot: AnyMachineSnapshot,
   event: EventObject,
 ): AnyMachineSnapshot {
-  if (hasChildren(snapshot)) return transition(machine, snapshot, event)[0];
+  if (spawning.has(machine) || hasChildren(snapshot))
+    return transition(machine, snapshot, event)[0];
   const next: AnyMachineSnapshot = machine.transition(snapshot, event, scopeOf(machine));
-  return hasChildren(next) ? transition(machine, snapshot, event)[0] : next;
+  if (!hasChildren(next)) return next;
+  // The shared scope's system now holds the child: drop it, and never share one for this machine.
+  scopes.delete(machine);
+  spawning.add(machine);
+  return transition(machine, snapshot, event)[0];
 }
 
 function scopeOf(machine: AnyStateMachine): MachineScope {
