@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 export type Dialect = 'sqlite' | 'postgresql';
 
 /**
- * Hand-written SQL on the connection of an EntityManager (its transaction's, when it has one),
- * every statement prepared once per connection. For the engine's hot path only: there, MikroORM's
+ * Hand-written SQL on one connection — borrowed per statement (`sqlOf`) or a transaction's
+ * (`inTransaction`) — every statement prepared once per connection. For the engine's hot path only: there, MikroORM's
  * query building and knex's per-call statement preparation cost ten times the database work.
  * Statements are written with `?` placeholders; JSON values are passed as JSON text.
  */
@@ -45,14 +45,9 @@ type Client = Knex.Client & {
 const prepared = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
 const pgText = new Map<string, { name: string; text: string }>();
 
+/** Statements outside any transaction, each on a connection borrowed for it (see `inTransaction`). */
 export function sqlOf(em: EntityManager): Sql {
-  const transaction = em.getTransactionContext<Knex.Transaction>();
-  const client = (transaction ?? knexOf(em)).client as Client;
-  if (transaction !== undefined) {
-    // Inside a transaction the connection is the transaction's.
-    return sqlOnConnection(client, async (use) => use(await client.acquireConnection()));
-  }
-  // Otherwise one is borrowed per statement.
+  const client = knexOf(em).client as Client;
   return sqlOnConnection(client, async (use) => {
     const connection: unknown = await client.acquireConnection();
     try {

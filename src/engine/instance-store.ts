@@ -10,11 +10,10 @@ export interface RememberedRequest {
   outcome: string;
 }
 
-const INSTANCE_COLUMNS =
-  'id, definition_id, definition_version, snapshot, state, status, version, last_seq, head_hash, created_at, updated_at';
-
 const HEAD_COLUMNS =
   'id, definition_id, definition_version, state, status, version, last_seq, head_hash, created_at, updated_at';
+
+const INSTANCE_COLUMNS = `${HEAD_COLUMNS}, snapshot`;
 
 const HEAD_COLUMNS_OF_W = HEAD_COLUMNS.split(', ')
   .map((column) => `w.${column}`)
@@ -136,7 +135,6 @@ export class InstanceStore {
         instance.id,
         instance.definitionId,
         instance.definitionVersion,
-        instance.snapshot,
         instance.state,
         instance.status,
         instance.version,
@@ -144,6 +142,7 @@ export class InstanceStore {
         instance.headHash,
         instance.createdAt,
         instance.updatedAt,
+        instance.snapshot,
       ],
     );
   }

@@ -209,17 +209,9 @@ export class ProgrammesService implements OnModuleInit {
         },
         actorOf(principal),
         {
+          // The period itself is written by syncPeriod, in the same transaction.
           within: (tx) =>
-            runBuilt(
-              tx,
-              queryFor(this.orm.em, Programme)
-                .update({
-                  ...contacts,
-                  programmeStart: body.programmeStart ?? row.programmeStart,
-                  programmeEnd: body.programmeEnd ?? row.programmeEnd,
-                })
-                .where({ id }),
-            ),
+            runBuilt(tx, queryFor(this.orm.em, Programme).update(contacts).where({ id })),
         },
       );
     } else {
@@ -326,7 +318,6 @@ export class ProgrammesService implements OnModuleInit {
     return { items, nextCursor: rows.length > limit ? String(offset + limit) : null };
   }
 
-  /** The programme's instance and period: what sending an event needs, on its hot path. */
   /** The instance of a programme the caller may see; anything else is unknown to them. */
   private async instanceOf(id: string, principal: Principal): Promise<string> {
     if (!canSee(principal, id)) throw new UnknownProgramme(id);

@@ -47,4 +47,18 @@ describe.each(dialects())('programme.reschedule as an event on %s', (dialect) =>
       updatedAt: afterMove.body.updatedAt,
     });
   });
+
+  it('moves the row by PATCH too, with the contacts changed in the same request', async () => {
+    const created = await h.request('POST', '/api/programmes', { body: programmeBody() });
+    const id = created.body.id as string;
+    const board = [{ name: 'Per Styreleder', email: 'per@example.no', role: 'styreleder' }];
+    const patched = await h.request('PATCH', `/api/programmes/${id}`, {
+      body: { programmeEnd: '2030-06-30', board, reason: 'Forlenget av departementet' },
+    });
+    expect(patched.status).toBe(200);
+    const shown = await h.request('GET', `/api/programmes/${id}`);
+    expect(shown.body).toMatchObject({ programmeEnd: '2030-06-30', board });
+    const workflow = await h.request('GET', `/api/programmes/${id}/workflow`);
+    expect(workflow.body.context.programme).toMatchObject({ end: '2030-06-30' });
+  });
 });
