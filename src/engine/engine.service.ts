@@ -594,17 +594,21 @@ export class EngineService {
     at: string,
     persisted = this.persist(registered, snapshot),
   ): Promise<void> {
-    const updated = await store.updateInstance(instance.id, instance.version, {
-      definitionVersion: registered.version,
-      snapshot: persisted.json,
-      state: pathOf(snapshot),
-      status: snapshot.status,
-      version: seq,
-      lastSeq: seq,
-      headHash,
-      updatedAt: at,
-    });
-    if (!updated) throw new ConcurrentUpdate(`Instance ${instance.id} changed during the send`);
+    await store.updateInstance(
+      instance.id,
+      instance.version,
+      {
+        definitionVersion: registered.version,
+        snapshot: persisted.json,
+        state: pathOf(snapshot),
+        status: snapshot.status,
+        version: seq,
+        lastSeq: seq,
+        headHash,
+        updatedAt: at,
+      },
+      () => new ConcurrentUpdate(`Instance ${instance.id} changed during the send`),
+    );
   }
 
   private deadlines(

@@ -147,7 +147,10 @@ export class InstanceStore {
     );
   }
 
-  /** Writes the new head if the instance is still at `expectedVersion`; false if it moved on. */
+  /**
+   * Writes the new head if the instance is still at `expectedVersion`; otherwise the transaction
+   * fails with `conflict()` (at the latest when it commits: the write may be held, see `Sql.write`).
+   */
   async updateInstance(
     id: string,
     expectedVersion: number,
@@ -162,8 +165,9 @@ export class InstanceStore {
       | 'headHash'
       | 'updatedAt'
     >,
-  ): Promise<boolean> {
-    const changed = await this.sql.run(
+    conflict: () => Error,
+  ): Promise<void> {
+    await this.sql.write(
       'update workflow_instance set definition_version = ?, snapshot = ?, state = ?, status = ?, ' +
         'version = ?, last_seq = ?, head_hash = ?, updated_at = ? where id = ? and version = ?',
       [
@@ -178,12 +182,14 @@ export class InstanceStore {
         id,
         expectedVersion,
       ],
+      (changed) => {
+        if (changed !== 1) throw conflict();
+      },
     );
-    return changed === 1;
   }
 
   async appendEntry(entry: HistoryEntry): Promise<void> {
-    await this.sql.run(
+    await this.sql.write(
       `insert into history_entry (${ENTRY_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         entry.id,
@@ -258,7 +264,7 @@ export class InstanceStore {
     key: string,
     record: RememberedRequest & { createdAt: string },
   ): Promise<void> {
-    await this.sql.run(
+    await this.sql.write(
       'insert into idempotency_record (actor_id, key, request_hash, outcome, created_at) values (?, ?, ?, ?, ?)',
       [actorId, key, record.requestHash, record.outcome, record.createdAt],
     );

@@ -13,6 +13,21 @@ import {
 } from '../../src/database/sql';
 import { dialects, scratchDatabase, type ScratchDatabase } from '../support/databases';
 
+/** A second ORM with its own connections, as another process has: it sees only committed rows. */
+async function otherConnection(database: ScratchDatabase) {
+  const other = await MikroORM.init({
+    ...mikroOrmOptions(database.settings().database),
+    logger: () => undefined,
+  });
+  return {
+    ids: async (table: string) =>
+      (await sqlOf(other.em).all<{ id: string }>(`select id from ${table} order by id`)).map(
+        (row) => row.id,
+      ),
+    close: () => other.close(true),
+  };
+}
+
 /**
  * The engine's prepared SQL (src/database/sql.ts) learns its dialect from the connection: that
  * decides the placeholders and whether an instance is read `for update` (the row lock that
@@ -79,6 +94,107 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
     expect(rows.map((row) => row.label)).toEqual([`kept ${id}`]);
     // The connection went back to the pool in both cases: the ORM still gets one.
     expect(await orm.em.fork().count(ApiToken, { label: `kept ${id}` })).toBe(1);
+  });
+
+  it('tells each of many concurrent transactions only once another connection sees its write', async () => {
+    const other = await otherConnection(database);
+    try {
+      await sqlOf(orm.em).run('create table probe_ack (id varchar(64) primary key)');
+      const ids = Array.from({ length: 12 }, (_, n) => `ack-${String(n).padStart(2, '0')}`);
+      const seen = await Promise.all(
+        ids.map(async (id) => {
+          await inTransaction(orm, (tx) => tx.write('insert into probe_ack (id) values (?)', [id]));
+          return (await other.ids('probe_ack')).includes(id);
+        }),
+      );
+      expect(seen).toEqual(ids.map(() => true));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('undoes a failed transaction alone while those started with it commit', async () => {
+    await sqlOf(orm.em).run('create table probe_alone (id varchar(64) primary key)');
+    const outcomes = await Promise.allSettled(
+      ['a', 'b', 'c', 'd', 'e'].map((id) =>
+        inTransaction(orm, async (tx) => {
+          await tx.write('insert into probe_alone (id) values (?)', [id]);
+          if (id === 'c') throw new Error(`work ${id} failed`);
+          await tx.run('insert into probe_alone (id) values (?)', [`${id}2`]);
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const rows = await sqlOf(orm.em).all<{ id: string }>('select id from probe_alone order by id');
+    expect(rows.map((row) => row.id)).toEqual(['a', 'a2', 'b', 'b2', 'd', 'd2', 'e', 'e2']);
+  });
+
+  it("a shared commit that fails fails every transaction in it (SQLite's group commit)", async () => {
+    const sql = sqlOf(orm.em);
+    await sql.run('create table probe_parent (id varchar(64) primary key)');
+    // Checked only at the commit, after every savepoint of the group was released.
+    await sql.run(
+      'create table probe_child (id varchar(64) primary key, parent varchar(64) ' +
+        'references probe_parent (id) deferrable initially deferred)',
+    );
+    const insert = (id: string, parent: string | null) =>
+      inTransaction(orm, (tx) =>
+        tx.run('insert into probe_child (id, parent) values (?, ?)', [id, parent]),
+      );
+    const outcomes = await Promise.allSettled([
+      insert('first', null),
+      insert('orphan', 'no such parent'),
+      insert('third', null),
+    ]);
+    const stored = await sql.all<{ id: string }>('select id from probe_child order by id');
+    if (dialect === 'sqlite') {
+      // Queued together, they share one commit: none of them may be told it was written.
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(stored).toEqual([]);
+    } else {
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(stored.map((row) => row.id)).toEqual(['first', 'third']);
+    }
+    // The writer goes on afterwards.
+    await insert('later', null);
+    expect(await sql.all('select id from probe_child where id = ?', ['later'])).toHaveLength(1);
+  });
+
+  it('applies held writes before the next read, each with its own count, one check failing all', async () => {
+    const sql = sqlOf(orm.em);
+    await sql.run('create table probe_held (id varchar(64) primary key, n integer)');
+    await sql.run('insert into probe_held (id, n) values (?, ?), (?, ?)', ['x', 1, 'y', 1]);
+    const counts: number[] = [];
+    const count = (changed: number) => void counts.push(changed);
+    const read = await inTransaction(orm, async (tx) => {
+      await tx.write('insert into probe_held (id, n) values (?, ?)', ['z', 1], count);
+      await tx.write('update probe_held set n = n + 1 where id in (?, ?)', ['x', 'y'], count);
+      await tx.write('update probe_held set n = 0 where id = ?', ['missing'], count);
+      return tx.all<{ id: string; n: number }>('select id, n from probe_held order by id');
+    });
+    expect(counts).toEqual([1, 2, 0]);
+    expect(read.map((row) => [row.id, Number(row.n)])).toEqual([
+      ['x', 2],
+      ['y', 2],
+      ['z', 1],
+    ]);
+
+    await expect(
+      inTransaction(orm, async (tx) => {
+        await tx.write('insert into probe_held (id, n) values (?, ?)', ['w', 1]);
+        await tx.write('update probe_held set n = 9 where id = ?', ['missing'], (changed) => {
+          if (changed !== 1) throw new Error('the row moved on');
+        });
+      }),
+    ).rejects.toThrow('the row moved on');
+    const after = await sql.all<{ id: string }>('select id from probe_held order by id');
+    expect(after.map((row) => row.id)).toEqual(['x', 'y', 'z']);
   });
 
   it('refuses a statement made through a transaction after it ended', async () => {
