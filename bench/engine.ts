@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import type { HistoryEntry } from '../src/history/history-entry.entity';
 import { config } from './config';
@@ -45,7 +45,17 @@ export interface EngineStoreResult {
   ratios: number[];
   ratio: number;
   /** PostgreSQL only: both with `connections` concurrent senders, each on its own instances. */
-  concurrent?: { orm: Throughput; raw: Throughput; ratios: number[]; ratio: number };
+  concurrent?: {
+    orm: Throughput;
+    raw: Throughput;
+    ratios: number[];
+    ratio: number;
+    /**
+     * The statements the service runs for one event sent over REST with an Idempotency-Key, through
+     * the raw driver, `connections` concurrent: the baseline of the REST PostgreSQL target.
+     */
+    rawService: Throughput;
+  };
   /**
    * SQLite NORMAL only: the engine with entryHash replaced by a constant. `ratio`: events/s with ÷
    * without per run; `cpuRatio`: CPU per event without ÷ with (the same, free of machine load).
@@ -407,6 +417,110 @@ function rawPostgres(store: Store, deadlines: DeadlineTemplate[], phase: string)
   };
 }
 
+const HEAD_COLUMNS =
+  'w.id, w.definition_id, w.definition_version, w.state, w.status, w.version, w.last_seq, w.head_hash, w.created_at, w.updated_at';
+
+/**
+ * Exactly the SQL the service runs for an event sent over REST with an Idempotency-Key
+ * (src/auth/tokens.service.ts, then src/engine/instance-store.ts through src/database/sql.ts on
+ * PostgreSQL): the bearer token looked up by its hash; begin; the instance's
+ * head joined with the key's idempotency record, locked; the history entry, the new head and the
+ * idempotency record (the response, a workflow view of the same size) in one statement; commit.
+ * Like the engine it keeps each instance's last snapshot in memory rather than reading it back.
+ */
+function rawPostgresService(
+  store: Store,
+  phase: string,
+  view: Persisted,
+  tokenHash: string,
+): RawSender {
+  const pool: PgPool = new pg.Pool({ connectionString: store.url, max: config.connections });
+  const snapshots = new Map<string, Persisted>();
+  let n = 0;
+  const number = (sql: string) => sql.replace(/\?/g, () => `$${++n}`);
+  const head = number(
+    `select ${HEAD_COLUMNS}, r.request_hash, r.outcome from workflow_instance w ` +
+      'left join idempotency_record r on r.actor_id = ? and r.key = ? where w.id = ? for update of w',
+  );
+  n = 0;
+  const writes = number(
+    `with w0 as (${INSERT_ENTRY}${placeholders(1, 15, false)} returning 1), ` +
+      `w1 as (${UPDATE_INSTANCE} returning 1), ` +
+      'w2 as (insert into idempotency_record (actor_id, key, request_hash, outcome, created_at) ' +
+      'values (?, ?, ?, ?, ?) returning 1) ' +
+      'select (select count(*) from w0)::int as c0, (select count(*) from w1)::int as c1, ' +
+      '(select count(*) from w2)::int as c2',
+  );
+  return {
+    send: async (instanceId) => {
+      // Authentication, on a connection of its own (as the service borrows one per statement).
+      const token = await pool.query<{ id: string }>({
+        name: 'bench_token',
+        text: 'select id, role, label, programme_ids from api_token where secret_hash = $1 and revoked_at is null',
+        values: [tokenHash],
+      } as never);
+      if (token.rows.length !== 1) throw new Error('raw path: the token was not found');
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const key = randomUUID();
+        const { rows } = await client.query<InstanceRow & { request_hash: string | null }>({
+          name: 'bench_head',
+          text: head,
+          values: [LEADER_ACTOR.id, key, instanceId],
+        } as never);
+        const row = rows[0]!;
+        if (row.request_hash !== null) throw new Error('raw path: a fresh key was found');
+        let snapshot = snapshots.get(instanceId);
+        if (!snapshot) {
+          const stored = await client.query<{ snapshot: Persisted }>(
+            'select snapshot from workflow_instance where id = $1',
+            [instanceId],
+          );
+          snapshot = stored.rows[0]!.snapshot;
+        }
+        const next = nextEntry({ ...row, snapshot }, phase);
+        const outcome = JSON.stringify({
+          kind: 'result',
+          result: { ...view, version: next.entry.seq, context: next.snapshot.context },
+        });
+        const written = await client.query<{ c0: number; c1: number; c2: number }>({
+          name: 'bench_writes',
+          text: writes,
+          values: [
+            ...entryValues(next.entry),
+            row.definition_version,
+            JSON.stringify(next.snapshot),
+            row.state,
+            row.status,
+            next.entry.seq,
+            next.entry.seq,
+            next.entry.hash,
+            next.entry.at,
+            row.id,
+            row.version,
+            LEADER_ACTOR.id,
+            key,
+            randomUUID().replace(/-/g, '').repeat(2),
+            outcome,
+            next.entry.at,
+          ],
+        } as never);
+        const counts = written.rows[0]!;
+        if (counts.c0 !== 1 || counts.c1 !== 1 || counts.c2 !== 1) throw new Error('lost update');
+        await client.query('commit');
+        snapshots.set(instanceId, next.snapshot);
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
 // ---- micro-benchmarks ---------------------------------------------------------------------------
 
 /** Median microseconds per call of `fn` over several batches of about `microMs` each. */
@@ -591,6 +705,7 @@ export async function engineBenchmark(
     const store = scratchStore(kind);
     const app = await inProcess(store);
     let raw: RawSender | undefined;
+    let serviceSql: RawSender | undefined;
     try {
       log(`Engine vs raw driver: ${store.label}`);
       const [template] = await createInstances(app, 1, phase);
@@ -623,8 +738,18 @@ export async function engineBenchmark(
         variant('raw', 1, (id) => rawSender.send(id)),
       ];
       if (kind === 'postgresql') {
+        const view = (await app.engine.view(template!)) as unknown as Persisted;
+        const tokens = app.app.get(modules.tokens().TokensService);
+        const secret = (await tokens.create({ role: 'projectLeader', label: 'raw' }, 'bench'))
+          .token;
+        const tokenHash = createHash('sha256').update(secret).digest('hex');
+        serviceSql = rawPostgresService(store, phase, view, tokenHash);
+        const sender = serviceSql;
         variants.push(variant('orm-concurrent', config.connections, send));
         variants.push(variant('raw-concurrent', config.connections, (id) => rawSender.send(id)));
+        variants.push(
+          variant('raw-service-concurrent', config.connections, (id) => sender.send(id)),
+        );
       }
       const runVariant = async (v: Variant, seconds: number, record: boolean) => {
         const expected = Math.max(v.lastEps, 100) * seconds * 1.5;
@@ -700,13 +825,15 @@ export async function engineBenchmark(
       }
       const ormC = find('orm-concurrent');
       const rawC = find('raw-concurrent');
-      if (ormC && rawC) {
+      const serviceC = find('raw-service-concurrent');
+      if (ormC && rawC && serviceC) {
         const ratios = ratiosOf(ormC, rawC);
         result.concurrent = {
           orm: throughput(ormC.results),
           raw: throughput(rawC.results),
           ratios,
           ratio: median(ratios),
+          rawService: throughput(serviceC.results),
         };
       }
       if (kind !== 'sqlite-full') {
@@ -720,6 +847,7 @@ export async function engineBenchmark(
       stores.push(result);
     } finally {
       await raw?.close();
+      await serviceSql?.close();
       await app.close();
       store.drop();
     }

@@ -36,6 +36,7 @@ export const modules = {
   deadline: () =>
     dist<typeof import('../src/engine/deadline.entity')>('src/engine/deadline.entity.js'),
   kit: () => dist<typeof import('../workflows/kit')>('workflows/kit/index.js'),
+  tokens: () => dist<typeof import('../src/auth/tokens.service')>('src/auth/tokens.service.js'),
 };
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';

@@ -6,6 +6,7 @@ import type { Settings } from '../config/settings';
 import { redact } from '../config/settings';
 import { AppModule, type AppOptions } from './app.module';
 import { installJsonParser } from './common/json-body';
+import { OneLinePerRequest } from './common/request-log';
 import { installSecurityHeaders } from './common/security-headers';
 import { DatabaseReadiness } from './database/readiness';
 import { setupOpenApi } from './docs/openapi';
@@ -26,8 +27,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     bodyLimit: settings.bodyLimitBytes,
     // Request logs as JSON lines, each with the request id (taken from X-Request-Id or made here).
     logger: settings.logFormat === 'json' ? { level: PINO_LEVEL[settings.logLevel] } : false,
-    // One line per request (below) instead of Fastify's two: each is a write to stdout.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
   });
@@ -35,13 +35,6 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   installJsonParser(fastify, settings.bodyLimitBytes);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    done();
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      { req: request, res: reply, responseTime: reply.elapsedTime },
-      'request completed',
-    );
     done();
   });
 

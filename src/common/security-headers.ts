@@ -16,13 +16,8 @@ export function securityHeaders(options: HelmetOptions): Readonly<Record<string,
       delete headers[name.toLowerCase()];
     },
   };
-  helmet(options)(
-    {} as IncomingMessage,
-    response as unknown as ServerResponse,
-    (error?: unknown) => {
-      if (error) throw error instanceof Error ? error : new Error(String(error));
-    },
-  );
+  // helmet ≥ 8.1 throws a bad option rather than passing it to the callback.
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
   return Object.freeze(headers);
 }
 
