@@ -101,12 +101,19 @@ export function checks(r: Results): Check[] {
   if (normalEngine && hashStep) {
     const noHash = normalEngine.withoutHash;
     const hashShare = hashStep.us / normalEngine.orm.cpuUs;
+    if (noHash) {
+      // The direct measure of the chain's cost to throughput: the same sends with and without it.
+      list.push({
+        measure:
+          'Hash chain, A/B: engine events/s with hashing ÷ with `entryHash` a constant (median of pairs, SQLite NORMAL; CPU without ÷ with ' +
+          `${ratio(noHash.cpuRatio)}, see part 6)`,
+        result: ratio(noHash.ratio),
+        target: '≥ 0.95 (cost ≤ 5 %)',
+        met: noHash.ratio >= 0.95,
+      });
+    }
     list.push({
-      measure:
-        'Hash chain: entryHash ÷ one engine send (CPU, SQLite NORMAL)' +
-        (noHash
-          ? `; A/B events/s with ÷ without hashing ${ratio(noHash.ratio)}, CPU without ÷ with ${ratio(noHash.cpuRatio)} (see part 6)`
-          : ''),
+      measure: 'Hash chain: one entryHash timed alone ÷ one engine send (CPU, SQLite NORMAL)',
       result: pct(hashShare, 2),
       target: '≤ 5 %',
       met: hashShare <= 0.05,
@@ -579,8 +586,11 @@ export function markdown(r: Results): string {
           `**${fmt(w.withHash.eps)}** vs **${fmt(w.orm.eps)}** events/s (with ÷ without per pair: ` +
           `${w.ratios.map(ratio).join(', ')}; median **${ratio(w.ratio)}**), CPU per event ` +
           `${us(w.withHash.cpuUs)} vs ${us(w.orm.cpuUs)} (without ÷ with per pair: ` +
-          `${w.cpuRatios.map(ratio).join(', ')}; median **${ratio(w.cpuRatio)}**). The spread of ` +
-          `the pairs is the machine's noise; the hash is too cheap to show through it.` +
+          `${w.cpuRatios.map(ratio).join(', ')}; median **${ratio(w.cpuRatio)}**). The pairs move ` +
+          `with the machine's load; their median is the direct measure of what the chain costs in ` +
+          `throughput (judged in the summary), and it can exceed the hash's own CPU time timed ` +
+          `alone: in a send the hash also allocates (canonical JSON of the entry, a hash object) ` +
+          `and its garbage is collected with the rest.` +
           (hash
             ? ` Timed alone, one \`entryHash\` takes ${us(hash.us)} of CPU ` +
               `(an ordinary event's entry; with sparse checkpoints it hashes no snapshot): ` +

@@ -314,7 +314,8 @@ class SqliteWriter {
       return;
     }
     try {
-      while (this.waiting.length > 0) await this.group(connection);
+      // A connection that could not be rolled back is discarded by the pool: a fresh one goes on.
+      while (this.waiting.length > 0 && (await this.group(connection)));
     } finally {
       await this.client.releaseConnection(connection);
       this.draining = false;
@@ -323,8 +324,11 @@ class SqliteWriter {
     }
   }
 
-  /** One transaction around as many queued units as arrive before it is idle for a turn. */
-  private async group(connection: unknown): Promise<void> {
+  /**
+   * One transaction around as many queued units as arrive before it is idle for a turn; false if
+   * the connection is left unusable.
+   */
+  private async group(connection: unknown): Promise<boolean> {
     const committed: (() => void)[] = [];
     const lost: ((error: unknown) => void)[] = [];
     const db = connection as SqliteDatabase;
@@ -332,7 +336,8 @@ class SqliteWriter {
       sqliteStatement(db, 'begin').run();
     } catch (error) {
       for (const unit of this.waiting.splice(0)) unit.reject(error);
-      return;
+      discard(connection, error);
+      return false;
     }
     try {
       for (let count = 0; count < MAX_GROUP; count += 1) {
@@ -352,15 +357,17 @@ class SqliteWriter {
       }
       sqliteStatement(db, 'commit').run();
     } catch (error) {
+      for (const fail of lost) fail(error);
       try {
         sqliteStatement(db, 'rollback').run();
       } catch (rollbackError) {
         discard(connection, rollbackError);
+        return false;
       }
-      for (const fail of lost) fail(error);
-      return;
+      return true;
     }
     for (const resolve of committed) resolve();
+    return true;
   }
 
   /** Runs one unit in a savepoint; a unit that fails is undone and told at once. */
@@ -370,7 +377,12 @@ class SqliteWriter {
   ): Promise<{ ok: true; value: unknown } | { ok: false }> {
     const db = connection as SqliteDatabase;
     const guard = new OpenGuard();
-    sqliteStatement(db, 'savepoint unit').run();
+    try {
+      sqliteStatement(db, 'savepoint unit').run();
+    } catch (error) {
+      unit.reject(error);
+      throw error;
+    }
     try {
       const value = await unit.work(guard.wrap(this.client, connection));
       guard.close();

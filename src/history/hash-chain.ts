@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../../workflows/kit';
 import type { HistoryEntry } from './history-entry.entity';
 
@@ -25,7 +25,8 @@ export function canonicalEntry(entry: Hashed): string {
 
 /** hash = sha256(canonical(entry) ‖ previous hash). */
 export function entryHash(entry: Hashed): string {
-  return createHash('sha256').update(canonicalEntry(entry)).update(entry.prevHash).digest('hex');
+  // One-shot: the same digest as hashing the two parts in turn, without a Hash stream object.
+  return hash('sha256', canonicalEntry(entry) + entry.prevHash, 'hex');
 }
 
 export type BreakReason = 'altered' | 'missing' | 'reordered' | 'truncated';
