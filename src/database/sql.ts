@@ -124,7 +124,10 @@ class HeldWrites {
   private held: HeldWrite[] = [];
   readonly sql: Sql;
 
-  constructor(private readonly inner: Sql) {
+  constructor(
+    private readonly inner: Sql,
+    guard: OpenGuard,
+  ) {
     this.sql = {
       dialect: inner.dialect,
       all: async (statement, params) => {
@@ -136,6 +139,7 @@ class HeldWrites {
         return inner.run(statement, params);
       },
       write: (statement, params = [], check) => {
+        if (!guard.isOpen) return Promise.reject(new Error(ENDED));
         this.held.push({ statement, params, check });
         return Promise.resolve();
       },
@@ -217,7 +221,7 @@ export async function inTransaction<T>(orm: MikroORM, work: (tx: Sql) => Promise
   const connection: unknown = await client.acquireConnection();
   const guard = new OpenGuard();
   const tx = guard.wrap(client, connection);
-  const held = new HeldWrites(tx);
+  const held = new HeldWrites(tx, guard);
   try {
     await control(tx, connection, 'begin');
     let result: T;
@@ -240,15 +244,19 @@ export async function inTransaction<T>(orm: MikroORM, work: (tx: Sql) => Promise
   }
 }
 
+const ENDED = 'The transaction has ended; this statement would run outside it';
+
 /** Work that outlives its transaction (a write not awaited) must fail, not run in the next one. */
 class OpenGuard {
   private open = true;
 
+  get isOpen(): boolean {
+    return this.open;
+  }
+
   wrap(client: Client, connection: unknown): Sql {
     return sqlOnConnection(client, async (use) => {
-      if (!this.open) {
-        throw new Error('The transaction has ended; this statement would run outside it');
-      }
+      if (!this.open) throw new Error(ENDED);
       return use(connection);
     });
   }
@@ -279,7 +287,8 @@ const writers = new WeakMap<Client, SqliteWriter>();
  * kind of machine the commit's WAL writes cost more than the rest of an event, and the pages several
  * events touch are written once. Each transaction is a savepoint, so one that fails is undone alone;
  * the others' promises settle after the shared commit, and all of them fail if it fails, so no
- * caller is ever told of a write that is not on disk. Readers wait for the group on the pool.
+ * caller is ever told of a write that is not on disk (nor of a failure that rests on one). Readers
+ * waiting on the pool get the connection between groups.
  */
 class SqliteWriter {
   private readonly waiting: Unit[] = [];
@@ -314,31 +323,47 @@ class SqliteWriter {
       return;
     }
     try {
-      // A connection that could not be rolled back is discarded by the pool: a fresh one goes on.
-      while (this.waiting.length > 0 && (await this.group(connection)));
+      // At least one group per turn on the connection; then readers waiting on the pool go first.
+      // A connection that could not be rolled back is discarded by the pool.
+      let usable: boolean;
+      do usable = await this.group(connection);
+      while (usable && this.waiting.length > 0 && !this.readersWaiting());
     } finally {
-      await this.client.releaseConnection(connection);
-      this.draining = false;
-      // Queued while the connection was being released (or by a reader's turn in between).
-      if (this.waiting.length > 0) void this.drain();
+      try {
+        await this.client.releaseConnection(connection);
+      } finally {
+        this.draining = false;
+        // Queued meanwhile: in line behind the readers.
+        if (this.waiting.length > 0) void this.drain();
+      }
     }
+  }
+
+  private readersWaiting(): boolean {
+    const pool = (this.client as { pool?: { numPendingAcquires?(): number } }).pool;
+    return (pool?.numPendingAcquires?.() ?? 0) > 0;
   }
 
   /**
    * One transaction around as many queued units as arrive before it is idle for a turn; false if
-   * the connection is left unusable.
+   * the connection is left unusable. Every unit learns its outcome only after the commit (or the
+   * rollback): even a failed unit may have failed on what an earlier unit of the group wrote.
    */
   private async group(connection: unknown): Promise<boolean> {
-    const committed: (() => void)[] = [];
-    const lost: ((error: unknown) => void)[] = [];
+    const outcomes: { unit: Unit; result: Outcome }[] = [];
     const db = connection as SqliteDatabase;
     try {
-      sqliteStatement(db, 'begin').run();
+      // IMMEDIATE: the write lock from the start, so a group never works on a stale snapshot.
+      sqliteStatement(db, 'begin immediate').run();
     } catch (error) {
+      // E.g. SQLITE_BUSY after the busy timeout: another process holds the write lock. The
+      // engine retries what may be retried; the connection is replaced in case it is the fault.
       for (const unit of this.waiting.splice(0)) unit.reject(error);
       discard(connection, error);
       return false;
     }
+    let usable = true;
+    let failure: { error: unknown } | undefined;
     try {
       for (let count = 0; count < MAX_GROUP; count += 1) {
         let unit = this.waiting.shift();
@@ -348,41 +373,34 @@ class SqliteWriter {
           unit = this.waiting.shift();
           if (!unit) break;
         }
-        const { resolve, reject } = unit;
-        const result = await this.unit(connection, unit);
-        if (result.ok) {
-          committed.push(() => resolve(result.value));
-          lost.push(reject);
-        }
+        // Listed first: a savepoint that cannot be made or undone fails the whole group.
+        const entry: { unit: Unit; result: Outcome } = { unit, result: { ok: false, error: null } };
+        outcomes.push(entry);
+        entry.result = await this.unit(connection, unit);
       }
       sqliteStatement(db, 'commit').run();
     } catch (error) {
-      for (const fail of lost) fail(error);
+      failure = { error };
       try {
         sqliteStatement(db, 'rollback').run();
       } catch (rollbackError) {
         discard(connection, rollbackError);
-        return false;
+        usable = false;
       }
-      return true;
     }
-    for (const resolve of committed) resolve();
-    return true;
+    for (const { unit, result } of outcomes) {
+      if (failure) unit.reject(failure.error);
+      else if (result.ok) unit.resolve(result.value);
+      else unit.reject(result.error);
+    }
+    return usable;
   }
 
-  /** Runs one unit in a savepoint; a unit that fails is undone and told at once. */
-  private async unit(
-    connection: unknown,
-    unit: Unit,
-  ): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  /** Runs one unit in a savepoint; a unit that fails is undone alone. */
+  private async unit(connection: unknown, unit: Unit): Promise<Outcome> {
     const db = connection as SqliteDatabase;
     const guard = new OpenGuard();
-    try {
-      sqliteStatement(db, 'savepoint unit').run();
-    } catch (error) {
-      unit.reject(error);
-      throw error;
-    }
+    sqliteStatement(db, 'savepoint unit').run();
     try {
       const value = await unit.work(guard.wrap(this.client, connection));
       guard.close();
@@ -390,14 +408,14 @@ class SqliteWriter {
       return { ok: true, value };
     } catch (error) {
       guard.close();
-      unit.reject(error);
-      // If the savepoint cannot be undone the whole group fails (the caller's catch).
       sqliteStatement(db, 'rollback to unit').run();
       sqliteStatement(db, 'release unit').run();
-      return { ok: false };
+      return { ok: false, error };
     }
   }
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Transaction control as a simple query on PostgreSQL (it cannot be a named prepared statement). */
 async function control(tx: Sql, connection: unknown, statement: string): Promise<void> {

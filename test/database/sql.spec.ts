@@ -166,6 +166,36 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
     expect(await sql.all('select id from probe_child where id = ?', ['later'])).toHaveLength(1);
   });
 
+  it('tells a transaction that failed on a write of its group only once the group is settled', async () => {
+    const sql = sqlOf(orm.em);
+    await sql.run('create table probe_root (id varchar(64) primary key)');
+    await sql.run(
+      'create table probe_leaf (id varchar(64) primary key, root varchar(64) ' +
+        'references probe_root (id) deferrable initially deferred)',
+    );
+    const outcomes = await Promise.allSettled([
+      // Fails only at the commit (its root does not exist).
+      inTransaction(orm, (tx) =>
+        tx.run('insert into probe_leaf (id, root) values (?, ?)', ['orphan', 'missing']),
+      ),
+      // Fails because of what it sees of the first, if it sees it.
+      inTransaction(orm, async (tx) => {
+        const rows = await tx.all('select id from probe_leaf where id = ?', ['orphan']);
+        if (rows.length > 0) throw new Error('saw a row that was never committed');
+      }),
+    ]);
+    const reasons = outcomes.map((o) =>
+      o.status === 'rejected' ? (o.reason as Error).message : 'fulfilled',
+    );
+    if (dialect === 'sqlite') {
+      // One group: the second learns the group's fate, not a conclusion drawn from unsaved data.
+      expect(reasons[0]).toMatch(/FOREIGN KEY/);
+      expect(reasons[1]).toBe(reasons[0]);
+    } else {
+      expect(reasons).toEqual([expect.stringMatching(/foreign key/), 'fulfilled']);
+    }
+  });
+
   it('applies held writes before the next read, each with its own count, one check failing all', async () => {
     const sql = sqlOf(orm.em);
     await sql.run('create table probe_held (id varchar(64) primary key, n integer)');
@@ -204,6 +234,7 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
       return Promise.resolve();
     });
     await expect(kept!.all('select 1 as n')).rejects.toThrow('The transaction has ended');
+    await expect(kept!.write('select 1 as n')).rejects.toThrow('The transaction has ended');
     expect(await sqlOf(orm.em).all<{ n: number }>('select 1 as n')).toHaveLength(1);
   });
 });
