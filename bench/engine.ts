@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import type { HistoryEntry } from '../src/history/history-entry.entity';
 import { config } from './config';
-import { pg, Sqlite, type PgPool, type SqliteDatabase } from './raw';
+import { numbered, pg, Sqlite, type PgPool, type PgPoolClient, type SqliteDatabase } from './raw';
 import {
   ADMIN,
   ADMIN_ACTOR,
@@ -363,17 +363,32 @@ function rawSqlite(store: Store, deadlines: DeadlineTemplate[], phase: string): 
   return { send: (id) => send(id), close: () => Promise.resolve(db.close()) };
 }
 
+/** One transaction on a pooled pg connection, rolled back if `work` fails. */
+async function pgTransaction(
+  pool: PgPool,
+  work: (client: PgPoolClient) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await work(client);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 function rawPostgres(store: Store, deadlines: DeadlineTemplate[], phase: string): RawSender {
   const pool: PgPool = new pg.Pool({ connectionString: store.url, max: config.connections });
   const insertEntry = INSERT_ENTRY + placeholders(1, 15, true);
-  let n = 0;
-  const update = UPDATE_INSTANCE.replace(/\?/g, () => `$${++n}`);
+  const update = numbered(UPDATE_INSTANCE);
   const insertDeadlines = INSERT_DEADLINE + placeholders(deadlines.length, 9, true);
   return {
     send: async (instanceId) => {
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
+      await pgTransaction(pool, async (client) => {
         const { rows } = await client.query<InstanceRow>(
           'select * from workflow_instance where id = $1 for update',
           [instanceId],
@@ -405,13 +420,7 @@ function rawPostgres(store: Store, deadlines: DeadlineTemplate[], phase: string)
             deadlines.flatMap((d) => deadlineValues(instanceId, d, false)),
           );
         }
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback');
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
     close: () => pool.end(),
   };
@@ -436,14 +445,11 @@ function rawPostgresService(
 ): RawSender {
   const pool: PgPool = new pg.Pool({ connectionString: store.url, max: config.connections });
   const snapshots = new Map<string, Persisted>();
-  let n = 0;
-  const number = (sql: string) => sql.replace(/\?/g, () => `$${++n}`);
-  const head = number(
+  const head = numbered(
     `select ${HEAD_COLUMNS}, r.request_hash, r.outcome from workflow_instance w ` +
       'left join idempotency_record r on r.actor_id = ? and r.key = ? where w.id = ? for update of w',
   );
-  n = 0;
-  const writes = number(
+  const writes = numbered(
     `with w0 as (${INSERT_ENTRY}${placeholders(1, 15, false)} returning 1), ` +
       `w1 as (${UPDATE_INSTANCE} returning 1), ` +
       'w2 as (insert into idempotency_record (actor_id, key, request_hash, outcome, created_at) ' +
@@ -460,9 +466,8 @@ function rawPostgresService(
         values: [tokenHash],
       } as never);
       if (token.rows.length !== 1) throw new Error('raw path: the token was not found');
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
+      let written: Persisted | undefined;
+      await pgTransaction(pool, async (client) => {
         const key = randomUUID();
         const { rows } = await client.query<InstanceRow & { request_hash: string | null }>({
           name: 'bench_head',
@@ -484,7 +489,7 @@ function rawPostgresService(
           kind: 'result',
           result: { ...view, version: next.entry.seq, context: next.snapshot.context },
         });
-        const written = await client.query<{ c0: number; c1: number; c2: number }>({
+        const result = await client.query<{ c0: number; c1: number; c2: number }>({
           name: 'bench_writes',
           text: writes,
           values: [
@@ -506,16 +511,11 @@ function rawPostgresService(
             next.entry.at,
           ],
         } as never);
-        const counts = written.rows[0]!;
+        const counts = result.rows[0]!;
         if (counts.c0 !== 1 || counts.c1 !== 1 || counts.c2 !== 1) throw new Error('lost update');
-        await client.query('commit');
-        snapshots.set(instanceId, next.snapshot);
-      } catch (error) {
-        await client.query('rollback');
-        throw error;
-      } finally {
-        client.release();
-      }
+        written = next.snapshot;
+      });
+      snapshots.set(instanceId, written!);
     },
     close: () => pool.end(),
   };

@@ -81,10 +81,6 @@ export function openDb(store: Store): Db {
     };
   }
   const pool = new pg.Pool({ connectionString: store.url, max: 2 });
-  const numbered = (sql: string) => {
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
-  };
   return {
     kind: 'postgresql',
     query: async <R>(sql: string, params: unknown[] = []) =>
@@ -94,4 +90,10 @@ export function openDb(store: Store): Db {
     },
     close: () => pool.end(),
   };
+}
+
+/** `?` placeholders → pg's `$1`, `$2`, … */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }

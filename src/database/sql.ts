@@ -213,24 +213,24 @@ function pgStatement(sql: string): { name: string; text: string } {
  * ended here rather than by knex/MikroORM: their transaction objects cost more than the engine's
  * writes. Work that needs an entity's statement builds it with MikroORM and runs it here
  * (`runBuilt`, `allBuilt`). On SQLite the work may share its commit with others (`SqliteWriter`);
- * either way the promise settles only once the work is committed or undone.
+ * either way the promise settles only once the work is committed or undone. On PostgreSQL the
+ * transaction is the caller's alone, and its writes may be held (`Sql.write`).
  */
 export async function inTransaction<T>(orm: MikroORM, work: (tx: Sql) => Promise<T>): Promise<T> {
   const client = knexOf(orm.em).client as Client;
   if (client.dialect !== 'postgresql') return SqliteWriter.of(client).run(work);
   const connection: unknown = await client.acquireConnection();
   const guard = new OpenGuard();
-  const tx = guard.wrap(client, connection);
-  const held = new HeldWrites(tx, guard);
+  const held = new HeldWrites(guard.wrap(client, connection), guard);
   try {
-    await control(tx, connection, 'begin');
+    await control(connection, 'begin');
     let result: T;
     try {
       result = await work(held.sql);
       await held.flush();
-      await control(tx, connection, 'commit');
+      await control(connection, 'commit');
     } catch (error) {
-      await control(tx, connection, 'rollback').catch((rollbackError: unknown) => {
+      await control(connection, 'rollback').catch((rollbackError: unknown) => {
         // A lost connection cannot roll back (the server discards the transaction with it); any
         // other connection still in a transaction must not serve anyone again.
         discard(connection, rollbackError);
@@ -418,9 +418,8 @@ class SqliteWriter {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Transaction control as a simple query on PostgreSQL (it cannot be a named prepared statement). */
-async function control(tx: Sql, connection: unknown, statement: string): Promise<void> {
-  if (tx.dialect === 'postgresql') await (connection as PgSimpleClient).query(statement);
-  else await tx.run(statement);
+async function control(connection: unknown, statement: string): Promise<void> {
+  await (connection as PgSimpleClient).query(statement);
 }
 
 /** MikroORM's query builder for an entity: statements for `runBuilt`/`allBuilt`, never run by it. */

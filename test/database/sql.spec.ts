@@ -28,6 +28,15 @@ async function otherConnection(database: ScratchDatabase) {
   };
 }
 
+/** Two tables whose foreign key is checked only at the commit, after every savepoint is released. */
+async function deferredForeignKey(sql: Sql, parent: string, child: string, column: string) {
+  await sql.run(`create table ${parent} (id varchar(64) primary key)`);
+  await sql.run(
+    `create table ${child} (id varchar(64) primary key, ${column} varchar(64) ` +
+      `references ${parent} (id) deferrable initially deferred)`,
+  );
+}
+
 /**
  * The engine's prepared SQL (src/database/sql.ts) learns its dialect from the connection: that
  * decides the placeholders and whether an instance is read `for update` (the row lock that
@@ -137,12 +146,7 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
 
   it("a shared commit that fails fails every transaction in it (SQLite's group commit)", async () => {
     const sql = sqlOf(orm.em);
-    await sql.run('create table probe_parent (id varchar(64) primary key)');
-    // Checked only at the commit, after every savepoint of the group was released.
-    await sql.run(
-      'create table probe_child (id varchar(64) primary key, parent varchar(64) ' +
-        'references probe_parent (id) deferrable initially deferred)',
-    );
+    await deferredForeignKey(sql, 'probe_parent', 'probe_child', 'parent');
     const insert = (id: string, parent: string | null) =>
       inTransaction(orm, (tx) =>
         tx.run('insert into probe_child (id, parent) values (?, ?)', [id, parent]),
@@ -167,12 +171,7 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
   });
 
   it('tells a transaction that failed on a write of its group only once the group is settled', async () => {
-    const sql = sqlOf(orm.em);
-    await sql.run('create table probe_root (id varchar(64) primary key)');
-    await sql.run(
-      'create table probe_leaf (id varchar(64) primary key, root varchar(64) ' +
-        'references probe_root (id) deferrable initially deferred)',
-    );
+    await deferredForeignKey(sqlOf(orm.em), 'probe_root', 'probe_leaf', 'root');
     const outcomes = await Promise.allSettled([
       // Fails only at the commit (its root does not exist).
       inTransaction(orm, (tx) =>
