@@ -61,6 +61,9 @@ export function mikroOrmOptions(database: DatabaseSettings): Options {
             // and each checkpoint costs two fsyncs. Commits under load cost about a third less.
             connection.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
             connection.pragma('foreign_keys = ON');
+            // A savepoint's statement journal (see SqliteWriter) in memory, not a temporary file per
+            // group commit: the journal only undoes a failed unit, never survives a crash.
+            connection.pragma('temp_store = MEMORY');
             done(null, connection);
           } catch (error) {
             done(error, connection);

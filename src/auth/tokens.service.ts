@@ -5,7 +5,7 @@ import type { Settings } from '../../config/settings';
 import { Clock } from '../common/clock';
 import { InvalidRequest } from '../common/errors';
 import { SETTINGS } from '../common/tokens';
-import { jsonColumn, sqlOf } from '../database/sql';
+import { jsonColumn, readSql } from '../database/sql';
 import { ApiToken } from './api-token.entity';
 import { ENV_ADMIN_TOKEN_ID, type Principal, type Role } from './principal';
 
@@ -82,7 +82,7 @@ export class TokensService {
     }
     if (!secret.startsWith(PREFIX)) return undefined;
     // Every request comes here: a prepared statement, not the ORM's query building.
-    const [row] = await sqlOf(this.orm.em).all<{
+    const [row] = await readSql(this.orm.em).all<{
       id: string;
       role: string;
       label: string;

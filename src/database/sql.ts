@@ -37,7 +37,13 @@ interface SqliteStatement {
 }
 interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
+  pragma(statement: string): unknown;
+  close(): void;
 }
+type SqliteDriver = new (
+  filename: string,
+  options: { readonly: boolean; fileMustExist: boolean },
+) => SqliteDatabase;
 interface PgSimpleClient {
   query(text: string): Promise<unknown>;
 }
@@ -68,6 +74,47 @@ export function sqlOf(em: EntityManager): Sql {
       await client.releaseConnection(connection);
     }
   });
+}
+
+/** Reads outside any transaction: what `readSql` gives. */
+export type ReadSql = Pick<Sql, 'dialect' | 'all'>;
+
+/**
+ * For the lookups every request makes (its token, say). On a SQLite file they go to a read-only
+ * connection of their own, which in WAL mode sees every committed write and never waits: on the
+ * pool's one connection each would wait for the writer's group to end, and the writer for it.
+ * Elsewhere (PostgreSQL, an in-memory database) they borrow a pooled connection, as `sqlOf`.
+ */
+export function readSql(em: EntityManager): ReadSql {
+  const client = knexOf(em).client as Client;
+  const reader = client.dialect === 'postgresql' ? undefined : sqliteReader(client);
+  return reader ? sqlOnConnection(client, (use) => Promise.resolve(use(reader))) : sqlOf(em);
+}
+
+const readers = new WeakMap<Client, SqliteDatabase | 'closed'>();
+
+function sqliteReader(client: Client): SqliteDatabase | undefined {
+  const known = readers.get(client);
+  if (known) return known === 'closed' ? undefined : known;
+  const { filename } = (client as { connectionSettings?: { filename?: string } })
+    .connectionSettings ?? { filename: undefined };
+  // An in-memory database exists once per connection: another would be empty.
+  if (!filename || filename === ':memory:' || filename.startsWith('file:')) {
+    readers.set(client, 'closed');
+    return undefined;
+  }
+  const Database = (client as unknown as { driver: SqliteDriver }).driver;
+  const reader = new Database(filename, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  readers.set(client, reader);
+  // Closed with the pool, by whoever closes the ORM.
+  const destroy = client.destroy.bind(client) as (...args: unknown[]) => unknown;
+  client.destroy = ((...args: unknown[]) => {
+    readers.set(client, 'closed');
+    reader.close();
+    return destroy(...args);
+  }) as Client['destroy'];
+  return reader;
 }
 
 type OnConnection = <R>(use: (connection: unknown) => Promise<R> | R) => Promise<R>;

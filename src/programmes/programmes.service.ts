@@ -5,7 +5,7 @@ import { osloDay } from '../../workflows/kit';
 import { actorOf, canSee, type Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { InvalidRequest, ScopeTooNarrow, UnknownProgramme } from '../common/errors';
-import { queryFor, runBuilt, sqlOf } from '../database/sql';
+import { queryFor, readSql, runBuilt } from '../database/sql';
 import { DeadlineRow } from '../engine/deadline.entity';
 import {
   EngineService,
@@ -323,7 +323,7 @@ export class ProgrammesService implements OnModuleInit {
     if (!canSee(principal, id)) throw new UnknownProgramme(id);
     const known = this.instances.get(id);
     if (known) return known;
-    const [row] = await sqlOf(this.orm.em).all<{ instance_id: string }>(
+    const [row] = await readSql(this.orm.em).all<{ instance_id: string }>(
       'select instance_id from programme where id = ?',
       [id],
     );

@@ -2,11 +2,13 @@ import { MikroORM } from '@mikro-orm/core';
 import { mikroOrmOptions } from '../../config/mikro-orm.config';
 import { migrate } from '../../src/database/database.module';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { ApiToken } from '../../src/auth/api-token.entity';
 import {
   allBuilt,
   inTransaction,
   queryFor,
+  readSql,
   runBuilt,
   sqlOf,
   type Sql,
@@ -235,5 +237,67 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
     await expect(kept!.all('select 1 as n')).rejects.toThrow('The transaction has ended');
     await expect(kept!.write('select 1 as n')).rejects.toThrow('The transaction has ended');
     expect(await sqlOf(orm.em).all<{ n: number }>('select 1 as n')).toHaveLength(1);
+  });
+
+  it('reads every committed write at once, never an uncommitted one, without waiting for a writer', async () => {
+    await sqlOf(orm.em).run('create table probe_read (id varchar(64) primary key)');
+    const ids = async () =>
+      (await readSql(orm.em).all<{ id: string }>('select id from probe_read order by id')).map(
+        (row) => row.id,
+      );
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => (written = resolve));
+    const writer = inTransaction(orm, async (tx) => {
+      await tx.run('insert into probe_read (id) values (?)', ['a']);
+      written();
+      await gate;
+    });
+    await wrote;
+    // The writer holds its connection (on SQLite the pool's only one) until the gate opens.
+    let timer: NodeJS.Timeout | undefined;
+    const during = await Promise.race([
+      ids(),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve('waited for the writer'), 2000);
+      }),
+    ]);
+    clearTimeout(timer);
+    open();
+    await writer;
+    expect(during).toEqual([]);
+    expect(await ids()).toEqual(['a']);
+  });
+});
+
+describe('readSql on a SQLite file', () => {
+  it('reads on a connection of its own that closes with the ORM', async () => {
+    const database = scratchDatabase('sqlite');
+    const settings = database.settings();
+    const file = settings.database.dialect === 'sqlite' ? settings.database.file : '';
+    const handles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === file;
+        } catch {
+          return false;
+        }
+      }).length;
+    const orm = await MikroORM.init({
+      ...mikroOrmOptions(settings.database),
+      logger: () => undefined,
+    });
+    try {
+      await migrate(orm, settings);
+      const pooled = handles();
+      expect(await readSql(orm.em).all<{ n: number }>('select 1 as n')).toEqual([{ n: 1 }]);
+      expect(handles()).toBe(pooled + 1);
+      await orm.close(true);
+      expect(handles()).toBe(0);
+    } finally {
+      await orm.close(true);
+      database.drop();
+    }
   });
 });
