@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Settings } from '../../config/settings';
 import { Clock } from '../common/clock';
 import { InvalidRequest } from '../common/errors';
@@ -31,7 +31,7 @@ export interface TokenSummary {
 const PREFIX = 'vf_';
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 @Injectable()

@@ -6,7 +6,7 @@ import {
   type EntityManager,
 } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { initialTransition, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import {
   canonicalJson,
@@ -40,7 +40,7 @@ import { DefinitionRegistry, type RegisteredDefinition } from './definition-regi
 import { IdempotencyRecord } from './idempotency-record.entity';
 import { InstanceStore, type InstanceHead, type RememberedRequest } from './instance-store';
 import { WrittenStates, type Written } from './written-states';
-import { buildView, type InstanceView } from './view';
+import { buildView, viewJson, type InstanceView } from './view';
 import { WorkflowInstance } from './workflow-instance.entity';
 
 export interface EventInput {
@@ -686,7 +686,7 @@ export class EngineService {
   /** The key and what the request was (hashed), if the sender gave an Idempotency-Key. */
   private idempotent(key: string | undefined, request: unknown): IdempotentRequest | undefined {
     if (key === undefined) return undefined;
-    return { key, hash: createHash('sha256').update(canonicalJson(request)).digest('hex') };
+    return { key, hash: hash('sha256', canonicalJson(request), 'hex') };
   }
 
   /** The first outcome of this request, if it was made before with the same key. */
@@ -709,7 +709,11 @@ export class EngineService {
     if (request === undefined) return;
     await store.remember(actor.id, request.key, {
       requestHash: request.hash,
-      outcome: JSON.stringify(outcome),
+      // The same text as JSON.stringify(outcome), the view's part made once for record and reply.
+      outcome:
+        outcome.kind === 'result' && typeof outcome.result === 'object' && outcome.result !== null
+          ? `{"kind":"result","result":${viewJson(outcome.result)}}`
+          : JSON.stringify(outcome),
       createdAt: at,
     });
   }

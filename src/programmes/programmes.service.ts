@@ -13,7 +13,7 @@ import {
   type EventInput,
   type HistoryEntryView,
 } from '../engine/engine.service';
-import type { InstanceView } from '../engine/view';
+import { withField, type InstanceView } from '../engine/view';
 import { WorkflowInstance } from '../engine/workflow-instance.entity';
 import type { Verification } from '../history/hash-chain';
 import type { CreateProgrammeDto, PatchProgrammeDto } from './programme.dto';
@@ -236,7 +236,7 @@ export class ProgrammesService implements OnModuleInit {
       ...options,
       requestScope: `POST /api/programmes/${id}/workflow/events`,
     });
-    return { programmeId: id, ...view };
+    return withField('programmeId', id, view);
   }
 
   async history(

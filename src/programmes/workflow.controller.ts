@@ -18,6 +18,7 @@ import { WORKFLOW_EVENT } from '../docs/event-schemas';
 import { eventBodyExamples } from '../docs/examples';
 import { schemaRef } from '../docs/refs';
 import type { EventInput } from '../engine/engine.service';
+import { madeViewJson } from '../engine/view';
 import type { Verification } from '../history/hash-chain';
 import { etag, expectedVersion, idempotencyKey } from './http-headers';
 import {
@@ -108,13 +109,17 @@ export class WorkflowController {
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<WorkflowView> {
+  ): Promise<WorkflowView | string> {
     const view = await this.programmes.send(id, eventOf(body), principal, {
       expectedVersion: expectedVersion(ifMatch),
       idempotencyKey: idempotencyKey(key),
     });
     void reply.header('etag', etag(view.version));
-    return view;
+    const text = madeViewJson(view);
+    if (text === undefined) return view;
+    // Already serialised for the idempotency record: sent as it is.
+    void reply.type('application/json; charset=utf-8');
+    return text;
   }
 
   @Get('history')

@@ -143,6 +143,9 @@ describe.each(dialects())('HTTP semantics (%s)', (dialect) => {
       expect(second.status).toBe(200);
       expect(second.text).toBe(first.text);
       expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
+      // The first reply is the record's text sent as it is, the replay one serialised again.
+      expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(second.headers.get('content-type')).toBe(first.headers.get('content-type'));
       expect(await history(p)).toHaveLength(2);
 
       // Still the stored response after the workflow has moved on.

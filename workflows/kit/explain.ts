@@ -47,7 +47,14 @@ export function explainEvent(
   event: EventObject & { meta: EventMeta },
   options: { payloadKnown: boolean },
 ): Explanation {
-  return explainAmong(definition, snapshot, event, options, () => getNextTransitions(snapshot));
+  return explainAmong(
+    definition,
+    snapshot,
+    event,
+    options,
+    () => getNextTransitions(snapshot),
+    labelOf(definition, pathOf(snapshot)),
+  );
 }
 
 type Transitions = ReturnType<typeof getNextTransitions>;
@@ -58,6 +65,7 @@ function explainAmong(
   event: EventObject & { meta: EventMeta },
   options: { payloadKnown: boolean },
   transitions: () => Transitions,
+  stateLabel: Text,
 ): Explanation {
   const blocked = (blockers: Blocker[]): Explanation => ({
     type: event.type,
@@ -72,7 +80,6 @@ function explainAmong(
       }),
     ]);
   }
-  const stateLabel = labelOf(definition, pathOf(snapshot));
   if (snapshot.status !== 'active') {
     return blocked([
       structural(STRUCTURAL_GUARDS.isWorkflowActive, {
@@ -114,10 +121,20 @@ export function nextEvents(
   const meta: EventMeta = { at: now, actor: { id: '', role: '' } };
   let transitions: Transitions | undefined;
   const once = () => (transitions ??= getNextTransitions(snapshot));
-  return Object.entries(definition.events).map(([type, spec]) => ({
-    ...explainAmong(definition, snapshot, { type, meta }, { payloadKnown: false }, once),
-    roles: [...spec.roles],
-  }));
+  const stateLabel = labelOf(definition, pathOf(snapshot));
+  const options = { payloadKnown: false };
+  // Built field by field, not spread: this runs for every event type in every view served.
+  return Object.entries(definition.events).map(([type, spec]): NextEvent => {
+    const { allowed, blockedBy } = explainAmong(
+      definition,
+      snapshot,
+      { type, meta },
+      options,
+      once,
+      stateLabel,
+    );
+    return { type, allowed, blockedBy, roles: [...spec.roles] };
+  });
 }
 
 function guardFailures(
