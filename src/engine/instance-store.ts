@@ -55,6 +55,25 @@ function sameDeadlines(stored: StoredDeadline[], wanted: readonly Deadline[]): b
   });
 }
 
+/** Equal as JSON data (what JSON.stringify of both would compare), without making the text. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((item, n) => sameJson(item, b[n]));
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  const other = b as Record<string, unknown>;
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every(
+      (key) =>
+        Object.hasOwn(other, key) && sameJson((a as Record<string, unknown>)[key], other[key]),
+    )
+  );
+}
+
 interface InstanceRecord {
   id: string;
   definition_id: string;
@@ -222,7 +241,7 @@ export class InstanceStore {
   ): Promise<void> {
     if (stored) {
       // Both computed by the definition's one deadlines function: same keys in the same order.
-      if (JSON.stringify(stored) === JSON.stringify(deadlines)) return;
+      if (sameJson(stored, deadlines)) return;
     } else {
       const rows = await this.sql.all<StoredDeadline>(
         'select key, kind, due, met, recipients, label, source from deadline where instance_id = ?',

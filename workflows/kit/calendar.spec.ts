@@ -94,6 +94,23 @@ describe('calendar', () => {
       expect(osloDay(new Date(Date.UTC(2028, 1, 28, 23, 0, 0)))).toBe('2028-02-29');
     });
 
+    it('agrees with Intl at every minute around both of 2026’s clock changes and a new year', () => {
+      const oslo = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' });
+      for (const start of [
+        '2026-03-28T20:00:00Z',
+        '2026-10-24T20:00:00Z',
+        '2026-12-31T20:00:00Z',
+      ]) {
+        for (let minute = 0; minute < 8 * 60; minute += 1) {
+          // Back and forth within and across hours: a remembered day must never leak to another.
+          for (const offset of [minute, minute + 59, minute + 1]) {
+            const instant = new Date(Date.parse(start) + offset * 60_000 + 59_999);
+            expect(osloDay(instant.toISOString())).toBe(oslo.format(instant));
+          }
+        }
+      }
+    });
+
     it('throws a RangeError for something that is no instant', () => {
       expect(() => osloDay('not a date')).toThrow(RangeError);
       expect(() => osloDay('not a date')).toThrow('Not an instant: not a date');

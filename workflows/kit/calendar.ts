@@ -25,16 +25,18 @@ export function isDay(value: unknown): value is Day {
 
 /** The Oslo calendar day of an instant, whatever the process's own TZ is. */
 export function osloDay(instant: string | Date): Day {
-  // One request asks for the day of the same timestamp many times, and Intl formatting is slow.
-  if (typeof instant === 'string' && instant === lastInstant) return lastDay;
   const date = typeof instant === 'string' ? new Date(instant) : instant;
-  if (Number.isNaN(date.getTime())) throw new RangeError(`Not an instant: ${String(instant)}`);
-  const day = osloParts.format(date);
-  if (typeof instant === 'string') [lastInstant, lastDay] = [instant, day];
-  return day;
+  const time = date.getTime();
+  if (Number.isNaN(time)) throw new RangeError(`Not an instant: ${String(instant)}`);
+  // Intl formatting is slow and every request asks. Oslo's offset from UTC is a whole number of
+  // hours and changes on a whole UTC hour, so every instant of one UTC hour has the same Oslo day.
+  const hour = Math.floor(time / HOUR_MS);
+  if (hour !== lastHour) [lastHour, lastDay] = [hour, osloParts.format(date)];
+  return lastDay;
 }
 
-let lastInstant: string | undefined;
+const HOUR_MS = 3_600_000;
+let lastHour = Number.NaN;
 let lastDay: Day = '';
 
 function parts(day: Day): [number, number, number] {
