@@ -119,7 +119,7 @@ async function createInstances(
 }
 
 /** Instances for one timed run: each sender takes a fresh one every `eventsPerInstance` events. */
-class Instances {
+export class Instances {
   private cursor = 0;
   constructor(private readonly ids: string[]) {}
   next(): string {
@@ -130,7 +130,7 @@ class Instances {
 }
 
 /** Runs `op` for `seconds` with `concurrency` senders; events/s and latency percentiles (ms). */
-async function timed(
+export async function timed(
   seconds: number,
   concurrency: number,
   instances: Instances,
@@ -437,7 +437,7 @@ const HEAD_COLUMNS =
  * idempotency record (the response, a workflow view of the same size) in one statement; commit.
  * Like the engine it keeps each instance's last snapshot in memory rather than reading it back.
  */
-function rawPostgresService(
+export function rawPostgresService(
   store: Store,
   phase: string,
   view: Persisted,

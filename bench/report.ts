@@ -50,7 +50,20 @@ export function checks(r: Results): Check[] {
   }
   const pgRest = restRow('postgresql', 'per-connection');
   const pgEngine = engine?.stores.find((s) => s.kind === 'postgresql');
-  if (pgRest && pgEngine?.concurrent) {
+  const paired = rest?.pgServiceSql;
+  if (pgRest && paired) {
+    const apart = pgEngine?.concurrent
+      ? `; against part 2's run of it, minutes later: ${ratio(pgRest.rps / pgEngine.concurrent.rawService.eps)}`
+      : '';
+    list.push({
+      measure:
+        `REST events/s, PostgreSQL ÷ the service's SQL for those events by the raw driver ` +
+        `(${rest.connections} concurrent, run right after it in each round; median of rounds${apart})`,
+      result: `${ratio(paired.ratio)} (rounds ${paired.ratios.map(ratio).join(', ')})`,
+      target: '≥ 0.5',
+      met: paired.ratio >= 0.5,
+    });
+  } else if (pgRest && pgEngine?.concurrent) {
     const value = pgRest.rps / pgEngine.concurrent.rawService.eps;
     list.push({
       measure: `REST events/s, PostgreSQL ÷ the service's SQL for those events by the raw driver (${rest!.connections} concurrent, part 2)`,
@@ -310,6 +323,16 @@ export function markdown(r: Results): string {
         row.mode === 'bare' ? '1' : ratio(row.cpuRatio),
       ]),
     );
+    if (rest.pgServiceSql) {
+      line(
+        `The PostgreSQL target's baseline, the service's SQL for such an event by the raw pg driver ` +
+          `(${rest.connections} at a time, same database, on programmes made through the API; see part 2), ` +
+          `ran right after the PostgreSQL per-connection run in each round: ` +
+          `${rest.pgServiceSql.eps.map((eps) => fmt(eps)).join(', ')} events/s; REST ÷ it ` +
+          `${rest.pgServiceSql.ratios.map(ratio).join(', ')} (median ${ratio(rest.pgServiceSql.ratio)}).`,
+      );
+      line();
+    }
     line(
       'Server CPU per request is the CPU time (user + system, from /proc) the server process used ' +
         'during a run divided by the requests it acknowledged: unlike events/s it does not depend on ' +
@@ -360,7 +383,7 @@ export function markdown(r: Results): string {
         `(no XState, no validation, no view). ${c.engineRuns} runs of ${c.engineSeconds} s each, ` +
         `interleaved; the ratio is taken per run, then the median. CPU per event is this ` +
         `process's (on PostgreSQL the database server's share is elsewhere). ` +
-        `The last PostgreSQL row is the baseline of the REST target: exactly the statements the ` +
+        `The last PostgreSQL row is the sender part 1 also runs, in each round, as the REST target's baseline: exactly the statements the ` +
         `service runs for one event sent over REST with an Idempotency-Key — the bearer token looked up by its hash; begin; the instance's ` +
         `head joined with the key's idempotency record, locked; the history entry, the new head ` +
         `and the idempotency record (a response of the real size) in one statement; commit — ` +
@@ -393,7 +416,7 @@ export function markdown(r: Results): string {
         const service = s.concurrent.rawService;
         rows.push([
           s.label,
-          `${c.connections} concurrent, the service's SQL of a REST event (baseline of part 1)`,
+          `${c.connections} concurrent, the service's SQL of a REST event (as part 1's baseline)`,
           '—',
           fmt(service.eps),
           '—',

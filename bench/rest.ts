@@ -1,9 +1,10 @@
 import autocannon from 'autocannon';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from 'typescript';
 import { config } from './config';
+import { Instances, rawPostgresService, timed } from './engine';
 import { openDb } from './raw';
 import {
   ADMIN_TOKEN,
@@ -71,6 +72,11 @@ export interface RestResults {
   serverErrors: { label: string; count: number; first: string | null }[];
   /** Some connection ran out of fresh instances and reused one (its snapshot kept growing). */
   wrapped: boolean;
+  /**
+   * The baseline of the PostgreSQL target: the service's SQL for such an event by the raw pg driver,
+   * run in each round right after the PostgreSQL per-connection run (events/s, and REST ÷ it).
+   */
+  pgServiceSql: { eps: number[]; ratios: number[]; ratio: number } | null;
 }
 
 // ---- HTTP helpers ------------------------------------------------------------------------------
@@ -238,6 +244,64 @@ async function cannon(
   };
 }
 
+// ---- the PostgreSQL target's baseline ----------------------------------------------------------
+
+interface ServiceSqlBaseline {
+  /** Events per second of the raw driver running the service's SQL, `connections` at a time. */
+  run(seconds: number, expectedEps: number): Promise<number>;
+  /** Events it wrote (history entries of cost.record, like the service's). */
+  written(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * The statements the service runs for one REST event (bench/engine.ts, `rawPostgresService`), sent
+ * by the raw pg driver to the same database as the service, on programmes made through its API: run
+ * in the same round as the service, so the ratio does not depend on how fast the machine was
+ * minutes apart.
+ */
+async function serviceSqlBaseline(
+  child: Child,
+  store: Store,
+  token: string,
+  phase: 'forstudie' | 'initiering',
+): Promise<ServiceSqlBaseline> {
+  const [probe] = await createProgrammes(child.url, 1, phase, 1);
+  const view = expectOk(
+    await api(child.url, 'GET', `/api/programmes/${probe}/workflow`, token),
+    'workflow view',
+  );
+  const sender = rawPostgresService(
+    store,
+    phase,
+    view,
+    createHash('sha256').update(token).digest('hex'),
+  );
+  const db = openDb(store);
+  const C = config.connections;
+  let written = 0;
+  return {
+    written: () => written,
+    run: async (seconds, expectedEps) => {
+      const count =
+        C *
+        (Math.ceil((Math.max(expectedEps, 50) * seconds * 2.5) / C / config.eventsPerInstance) + 1);
+      const made = new Set(await createProgrammes(child.url, count, phase));
+      const rows = await db.query<{ id: string; instance_id: string }>(
+        'select id, instance_id from programme',
+      );
+      const ids = rows.filter((row) => made.has(row.id)).map((row) => row.instance_id);
+      const result = await timed(seconds, C, new Instances(ids), (id) => sender.send(id));
+      written += result.latencies.length;
+      return result.eps;
+    },
+    close: async () => {
+      await sender.close();
+      await db.close();
+    },
+  };
+}
+
 // ---- the run -----------------------------------------------------------------------------------
 
 interface Target {
@@ -322,6 +386,8 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
   ];
   const stores: Store[] = [];
   const services: Child[] = [bare];
+  let pgBaseline: ServiceSqlBaseline | undefined;
+  const pgPairs: { eps: number; ratio: number }[] = [];
   try {
     for (const kind of kinds) {
       const store = scratchStore(kind);
@@ -335,6 +401,7 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
       );
       services.push(child);
       const token = await leaderToken(child.url);
+      if (kind === 'postgresql') pgBaseline = await serviceSqlBaseline(child, store, token, phase);
       for (const mode of ['per-connection', 'one-instance'] as const) {
         targets.push({
           id: `${kind}:${mode}`,
@@ -395,6 +462,7 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
       if (target.mode === 'one-instance') continue;
       await runTarget(target, config.warmup);
     }
+    await pgBaseline?.run(config.warmup, 500);
     // The one-instance targets start from the per-connection estimate.
     for (const target of targets) {
       if (target.mode === 'one-instance') {
@@ -419,6 +487,15 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
             `p50 ${run.p50} ms p99 ${run.p99} ms, server CPU ${run.cpuUs.toFixed(0)} µs/request`,
         );
         await sleep(200);
+        if (target.id === 'postgresql:per-connection' && pgBaseline) {
+          const eps = await pgBaseline.run(config.duration, run.rps * 2);
+          pgPairs.push({ eps, ratio: run.rps / eps });
+          log(
+            `  round ${round} ${'postgresql: service SQL, raw pg'.padEnd(28)} ${eps.toFixed(0).padStart(6)} events/s ` +
+              `(REST ÷ this ${(run.rps / eps).toFixed(2)})`,
+          );
+          await sleep(200);
+        }
       }
       const bareRun = inRound.get('bare')!;
       for (const target of targets) {
@@ -466,7 +543,9 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
         "select count(*) as n from history_entry where event_type = 'cost.record'",
       );
       await db.close();
-      persisted.push({ label: store.label, acknowledged, stored: Number(row?.n ?? 0) });
+      // Less the entries the raw driver wrote for the PostgreSQL baseline (each one counted).
+      const raw = store.kind === 'postgresql' ? (pgBaseline?.written() ?? 0) : 0;
+      persisted.push({ label: store.label, acknowledged, stored: Number(row?.n ?? 0) - raw });
     }
     const serverErrors = services.map((s) => {
       const errors = loggedErrors(s.logFile);
@@ -481,8 +560,17 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
       rss,
       serverErrors,
       wrapped,
+      pgServiceSql:
+        pgPairs.length > 0
+          ? {
+              eps: pgPairs.map((p) => p.eps),
+              ratios: pgPairs.map((p) => p.ratio),
+              ratio: median(pgPairs.map((p) => p.ratio)),
+            }
+          : null,
     };
   } finally {
+    await pgBaseline?.close();
     for (const child of services) await child.stop();
     for (const store of stores) store.drop();
   }
