@@ -76,7 +76,7 @@ export const config = {
   engineSeconds: decimal('BENCH_ENGINE_SECONDS', quick ? 0.5 : 1.5),
   engineRuns: integer('BENCH_ENGINE_RUNS', quick ? 1 : 5),
   /** Pairs of engine runs with and without hashing (order alternating). */
-  hashPairs: integer('BENCH_HASH_PAIRS', quick ? 2 : 8, 0),
+  hashPairs: integer('BENCH_HASH_PAIRS', quick ? 2 : 16, 0),
   /** Milliseconds of one micro-benchmark batch, and how many batches. */
   microMs: integer('BENCH_MICRO_MS', quick ? 100 : 300),
   microRuns: integer('BENCH_MICRO_RUNS', quick ? 3 : 7),
