@@ -111,6 +111,11 @@ describe('calendar', () => {
       }
     });
 
+    it('keeps the 43 minutes of local mean time before 1895', () => {
+      expect(osloDay('1800-01-01T23:00:00Z')).toBe('1800-01-01');
+      expect(osloDay('1800-01-01T23:30:00Z')).toBe('1800-01-02');
+    });
+
     it('throws a RangeError for something that is no instant', () => {
       expect(() => osloDay('not a date')).toThrow(RangeError);
       expect(() => osloDay('not a date')).toThrow('Not an instant: not a date');

@@ -28,14 +28,17 @@ export function osloDay(instant: string | Date): Day {
   const date = typeof instant === 'string' ? new Date(instant) : instant;
   const time = date.getTime();
   if (Number.isNaN(time)) throw new RangeError(`Not an instant: ${String(instant)}`);
-  // Intl formatting is slow and every request asks. Oslo's offset from UTC is a whole number of
-  // hours and changes on a whole UTC hour, so every instant of one UTC hour has the same Oslo day.
+  // Intl formatting is slow and every request asks. Since 1895 Oslo's offset from UTC is a whole
+  // number of hours and changes on a whole UTC hour, so every instant of one UTC hour has the same
+  // Oslo day (before, local mean time was 43 minutes ahead).
+  if (time < WHOLE_HOUR_OFFSETS_FROM) return osloParts.format(date);
   const hour = Math.floor(time / HOUR_MS);
   if (hour !== lastHour) [lastHour, lastDay] = [hour, osloParts.format(date)];
   return lastDay;
 }
 
 const HOUR_MS = 3_600_000;
+const WHOLE_HOUR_OFFSETS_FROM = Date.UTC(1895, 0, 1);
 let lastHour = Number.NaN;
 let lastDay: Day = '';
 
