@@ -16,6 +16,7 @@ import {
   type InProcess,
 } from './service';
 import {
+  instancesFor,
   log,
   median,
   ownCpuUs,
@@ -441,8 +442,9 @@ export function rawPostgresService(
   store: Store,
   phase: string,
   view: Persisted,
-  tokenHash: string,
+  token: string,
 ): RawSender {
+  const tokenHash = createHash('sha256').update(token).digest('hex');
   const pool: PgPool = new pg.Pool({ connectionString: store.url, max: config.connections });
   const snapshots = new Map<string, Persisted>();
   const head = numbered(
@@ -742,8 +744,7 @@ export async function engineBenchmark(
         const tokens = app.app.get(modules.tokens().TokensService);
         const secret = (await tokens.create({ role: 'projectLeader', label: 'raw' }, 'bench'))
           .token;
-        const tokenHash = createHash('sha256').update(secret).digest('hex');
-        serviceSql = rawPostgresService(store, phase, view, tokenHash);
+        serviceSql = rawPostgresService(store, phase, view, secret);
         const sender = serviceSql;
         variants.push(variant('orm-concurrent', config.connections, send));
         variants.push(variant('raw-concurrent', config.connections, (id) => rawSender.send(id)));
@@ -753,8 +754,7 @@ export async function engineBenchmark(
       }
       const runVariant = async (v: Variant, seconds: number, record: boolean) => {
         const expected = Math.max(v.lastEps, 100) * seconds * 1.5;
-        const count =
-          v.concurrency * (Math.ceil(expected / v.concurrency / config.eventsPerInstance) + 1);
+        const count = instancesFor(expected, v.concurrency);
         const ids = await createInstances(app, count, phase);
         v.before?.();
         try {

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from 'typescript';
@@ -16,6 +16,7 @@ import {
 } from './service';
 import {
   distDir,
+  instancesFor,
   ROOT,
   STORE_LABEL,
   log,
@@ -271,26 +272,20 @@ async function serviceSqlBaseline(
     await api(child.url, 'GET', `/api/programmes/${probe}/workflow`, token),
     'workflow view',
   );
-  const sender = rawPostgresService(
-    store,
-    phase,
-    view,
-    createHash('sha256').update(token).digest('hex'),
-  );
+  const sender = rawPostgresService(store, phase, view, token);
   const db = openDb(store);
   const C = config.connections;
   let written = 0;
   return {
     written: () => written,
     run: async (seconds, expectedEps) => {
-      const count =
-        C *
-        (Math.ceil((Math.max(expectedEps, 50) * seconds * 2.5) / C / config.eventsPerInstance) + 1);
-      const made = new Set(await createProgrammes(child.url, count, phase));
-      const rows = await db.query<{ id: string; instance_id: string }>(
-        'select id, instance_id from programme',
+      const count = instancesFor(Math.max(expectedEps, 50) * seconds * 2.5, C);
+      const made = await createProgrammes(child.url, count, phase);
+      const rows = await db.query<{ instance_id: string }>(
+        'select instance_id from programme where id = any(?)',
+        [made],
       );
-      const ids = rows.filter((row) => made.has(row.id)).map((row) => row.instance_id);
+      const ids = rows.map((row) => row.instance_id);
       const result = await timed(seconds, C, new Instances(ids), (id) => sender.send(id));
       written += result.latencies.length;
       return result.eps;
@@ -425,10 +420,7 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
         route = () => '/bench/echo';
       } else {
         const expected = Math.max(target.lastRps, 50) * seconds * 2.5;
-        const count =
-          target.mode === 'per-connection'
-            ? C * (Math.ceil(expected / C / M) + 1)
-            : Math.ceil(expected / M) + 1;
+        const count = instancesFor(expected, target.mode === 'per-connection' ? C : 1);
         pool = new Pool(await createProgrammes(target.child.url, count, phase));
         const events = (id: string) => `/api/programmes/${id}/workflow/events`;
         if (target.mode === 'per-connection') {

@@ -51,6 +51,14 @@ export function fmt(value: number, digits = 0): string {
 export const pct = (share: number, digits = 1): string => `${fmt(share * 100, digits)} %`;
 export const ratio = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 
+/**
+ * Instances to make for about `expectedEvents` events from `senders` senders, each moving to a fresh
+ * instance after `eventsPerInstance` events (one spare per sender).
+ */
+export function instancesFor(expectedEvents: number, senders: number): number {
+  return senders * (Math.ceil(expectedEvents / senders / config.eventsPerInstance) + 1);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }

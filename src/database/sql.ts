@@ -87,31 +87,33 @@ export type ReadSql = Pick<Sql, 'dialect' | 'all'>;
  */
 export function readSql(em: EntityManager): ReadSql {
   const client = knexOf(em).client as Client;
-  const reader = client.dialect === 'postgresql' ? undefined : sqliteReader(client);
-  return reader ? sqlOnConnection(client, (use) => Promise.resolve(use(reader))) : sqlOf(em);
+  const reader = client.dialect === 'postgresql' ? 'pooled' : sqliteReader(client);
+  return reader === 'pooled' ? sqlOf(em) : reader;
 }
 
-const readers = new WeakMap<Client, SqliteDatabase | 'closed'>();
+/** Per SQLite client: its reader, or 'pooled' (an in-memory database, or the reader closed). */
+const readers = new WeakMap<Client, ReadSql | 'pooled'>();
 
-function sqliteReader(client: Client): SqliteDatabase | undefined {
+function sqliteReader(client: Client): ReadSql | 'pooled' {
   const known = readers.get(client);
-  if (known) return known === 'closed' ? undefined : known;
+  if (known) return known;
   const { filename } = (client as { connectionSettings?: { filename?: string } })
     .connectionSettings ?? { filename: undefined };
   // An in-memory database exists once per connection: another would be empty.
   if (!filename || filename === ':memory:' || filename.startsWith('file:')) {
-    readers.set(client, 'closed');
-    return undefined;
+    readers.set(client, 'pooled');
+    return 'pooled';
   }
   const Database = (client as unknown as { driver: SqliteDriver }).driver;
-  const reader = new Database(filename, { readonly: true, fileMustExist: true });
-  reader.pragma('busy_timeout = 5000');
+  const db = new Database(filename, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  const reader = sqlOnConnection(client, (use) => Promise.resolve(use(db)));
   readers.set(client, reader);
   // Closed with the pool, by whoever closes the ORM.
   const destroy = client.destroy.bind(client) as (...args: unknown[]) => unknown;
   client.destroy = ((...args: unknown[]) => {
-    readers.set(client, 'closed');
-    reader.close();
+    readers.set(client, 'pooled');
+    db.close();
     return destroy(...args);
   }) as Client['destroy'];
   return reader;
