@@ -32,6 +32,7 @@ const parts = [
   'sweep',
   'memory',
   'history',
+  'hash',
   'memory-load',
 ] as const;
 export type Part = (typeof parts)[number];
@@ -75,6 +76,8 @@ export const config = {
   /** Seconds of one in-process engine or raw-driver run, and how many runs of each. */
   engineSeconds: decimal('BENCH_ENGINE_SECONDS', quick ? 0.5 : 1.5),
   engineRuns: integer('BENCH_ENGINE_RUNS', quick ? 1 : 5),
+  /** Runs of the REST services with and without hashing, loaded side by side. */
+  hashRestRuns: integer('BENCH_HASH_REST_RUNS', quick ? 1 : 9),
   /** Pairs of engine runs with and without hashing (order alternating). */
   hashPairs: integer('BENCH_HASH_PAIRS', quick ? 2 : 16, 0),
   /** Milliseconds of one micro-benchmark batch, and how many batches. */

@@ -192,7 +192,7 @@ export function buildBenchScript(name: string): string {
 // ---- autocannon --------------------------------------------------------------------------------
 
 /** Hands out fresh instances; wraps around (and says so) when the estimate was too low. */
-class Pool {
+export class Pool {
   private cursor = 0;
   wrapped = false;
   constructor(private readonly ids: string[]) {}
@@ -204,11 +204,11 @@ class Pool {
   }
 }
 
-interface Context {
+export interface Context {
   programme?: string;
 }
 
-async function cannon(
+export async function cannon(
   base: string,
   token: string,
   seconds: number,

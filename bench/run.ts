@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import * as prettier from 'prettier';
 import { config } from './config';
 import { engineBenchmark } from './engine';
+import { hashRestBenchmark } from './hash-rest';
 import { Sqlite } from './raw';
 import { memoryLoadBenchmark } from './memory';
 import { markdown, summary, type Results } from './report';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     engine: null,
     sweep: null,
     startup: null,
+    hashRest: null,
     memoryLoad: null,
     notes: [],
   };
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
       parts.has('memory'),
     );
   }
+  if (parts.has('hash')) results.hashRest = await hashRestBenchmark(phase);
   if (parts.has('memory')) results.startup = await startupBenchmark();
   if (parts.has('memory-load')) {
     const kinds = config.memoryStores.filter((kind) => kind !== 'postgresql' || postgres);
