@@ -806,11 +806,12 @@ export function markdown(r: Results): string {
     `- Sizes (environment): BENCH_ROUNDS=${c.rounds}, BENCH_DURATION=${c.duration}, ` +
       `BENCH_CONNECTIONS=${c.connections}, BENCH_EVENTS_PER_INSTANCE=${c.eventsPerInstance}, ` +
       `BENCH_ENGINE_RUNS=${c.engineRuns}, BENCH_ENGINE_SECONDS=${c.engineSeconds}, ` +
+      `BENCH_HASH_PAIRS=${c.hashPairs}, BENCH_HASH_REST_RUNS=${c.hashRestRuns}, ` +
       `BENCH_SWEEP_SMALL=${c.sweepSmall}, BENCH_SWEEP_LARGE=${c.sweepLarge}, ` +
       `BENCH_SWEEP_RUNS=${c.sweepRuns}, BENCH_STARTUP_RUNS=${c.startupRuns}, BENCH_MICRO_RUNS=${c.microRuns}; ` +
       `BENCH_MEMORY_MINUTES=${c.memoryMinutes}, BENCH_MEMORY_SAMPLE_SECONDS=${c.memorySampleSeconds}, ` +
       `BENCH_MEMORY_WARMUP_MINUTES=${c.memoryWarmupMinutes}, BENCH_MEMORY_WINDOW_MINUTES=${c.memoryWindowMinutes}, BENCH_MEMORY_STORES=${c.memoryStores.join(',')}; ` +
-      '`BENCH_QUICK=1` for a short smoke run, `BENCH_ONLY=rest,engine,transition,sweep,memory,history,memory-load` ' +
+      '`BENCH_QUICK=1` for a short smoke run, `BENCH_ONLY=rest,engine,transition,sweep,memory,history,hash,memory-load` ' +
       'for some parts (`npm run bench:memory` is part 7 alone, written to `bench/RESULTS-memory.md`), ' +
       '`BENCH_OUT` for another output file, `BENCH_MEMORY_SNAPSHOTS=<dir>` for heap snapshots at the ' +
       'end of the warm-up and the end of part 7 (they pause the service and enlarge its RSS: for finding retainers, not for the figures), ' +
