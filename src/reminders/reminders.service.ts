@@ -28,6 +28,12 @@ export interface SweepResult {
  * for. Queuing is idempotent: every mail has a unique dedupe key, so two sweeps, or two replicas
  * sweeping at once, queue each (deadline, offset) exactly once.
  */
+
+/**
+ * Mails per insert statement. Measured on PostgreSQL (bench part 4, 1 000 due reminders): 200 rows
+ * a statement took a third longer per row than 100 or 50 (0.57–0.72 s against 0.40–0.48 s).
+ */
+const INSERT_BATCH = 100;
 @Injectable()
 export class RemindersService implements OnModuleInit {
   private readonly logger = new Logger('Reminders');
@@ -215,8 +221,8 @@ export class RemindersService implements OnModuleInit {
   /** Inserts rows whose dedupe key is new; another replica may have queued the same a moment ago. */
   private async insertIgnoringDuplicates(em: EntityManager, rows: OutboxMail[]): Promise<number> {
     let inserted = 0;
-    for (let i = 0; i < rows.length; i += 200) {
-      const batch = rows.slice(i, i + 200);
+    for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+      const batch = rows.slice(i, i + INSERT_BATCH);
       const result: unknown = await (em as SqlEntityManager)
         .createQueryBuilder(OutboxMail)
         .insert(batch)

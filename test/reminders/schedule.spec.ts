@@ -77,6 +77,21 @@ describe.each(dialects())('reminder schedule on %s', (dialect) => {
     const mail = useMailApp(dialect);
     const h = mail.h;
 
+    it('queues every due reminder of a sweep once, more than one insert statement holds', async () => {
+      // 150: two insert statements of at most 100 mails (the sweep's batch).
+      const end = endForLatestStartIn(h, 18);
+      const made: string[] = [];
+      for (let n = 0; n < 150; n += 1)
+        made.push((await createProgramme(h, { programmeEnd: end })).id);
+      await sweep(h);
+      const mine = (await outboxRows(h)).filter((r) => made.includes(r.programmeId ?? ''));
+      expect(mine.filter((r) => r.kind === 'reminder')).toHaveLength(150);
+      expect(new Set(mine.map((r) => r.programmeId)).size).toBe(150);
+      expect((await sweep(h)).queued).toBe(0);
+      // Sent, so that the next test starts with an empty queue.
+      expect(await sendDue(h)).toEqual({ sent: 150, failed: 0, retrying: 0 });
+    }, 60_000);
+
     it('a second sweep queues and sends nothing new', async () => {
       const { id } = await createProgramme(h, { programmeEnd: endForLatestStartIn(h, 18) });
       const first = await sweep(h);
