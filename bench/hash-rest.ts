@@ -1,27 +1,14 @@
-import { join } from 'node:path';
 import { config } from './config';
 import { openDb } from './raw';
 import {
   buildBenchScript,
   cannon,
-  createProgrammes,
   leaderToken,
-  Pool,
-  type Context,
+  routeFor,
+  startService,
   type LoadRun,
 } from './rest';
-import { serviceEnv } from './service';
-import {
-  distDir,
-  instancesFor,
-  log,
-  median,
-  scratchStore,
-  startChild,
-  tempDir,
-  type Child,
-  type Store,
-} from './support';
+import { log, median, scratchStore, tempDir, type Child, type Store } from './support';
 
 /** One run of the hash chain's A/B through REST: both services loaded at the same time. */
 export interface HashRestRun {
@@ -70,18 +57,19 @@ export async function hashRestBenchmark(
   try {
     for (const name of ['with', 'without'] as const) {
       const store = scratchStore('sqlite-normal');
-      const child = await startChild(
-        `hash-${name}`,
-        join(distDir(), 'src', 'main.js'),
-        serviceEnv(store, { LOG_LEVEL: config.logLevel, MAIL_POLL_SECONDS: '0' }),
-        cwd,
-        { nodeArgs: name === 'without' ? ['-r', preload] : [] },
-      );
+      const child = await startService(`hash-${name}`, store, cwd, {
+        nodeArgs: name === 'without' ? ['-r', preload] : [],
+      });
       sides.push({ name, child, store, token: await leaderToken(child.url), lastRps: 0 });
     }
     const both = async (seconds: number) => {
       // Programmes first, for both; then the two loads start together.
-      const routes = await Promise.all(sides.map((side) => route(side, seconds, phase)));
+      const routes = await Promise.all(
+        sides.map(
+          async (side) =>
+            (await routeFor(side.child.url, 'per-connection', side.lastRps, seconds, phase)).route,
+        ),
+      );
       const cpu = sides.map((side) => side.child.cpuMs());
       const runs = await Promise.all(
         sides.map((side, i) => cannon(side.child.url, side.token, seconds, routes[i]!)),
@@ -125,19 +113,6 @@ export async function hashRestBenchmark(
       side.store.drop();
     }
   }
-}
-
-/** Fresh programmes for one run; each connection takes its own (as part 1's per-connection). */
-async function route(
-  side: Side,
-  seconds: number,
-  phase: 'forstudie' | 'initiering',
-): Promise<(context: Context) => string> {
-  const expected = Math.max(side.lastRps, 50) * seconds * 2.5;
-  const pool = new Pool(
-    await createProgrammes(side.child.url, instancesFor(expected, config.connections), phase),
-  );
-  return (context) => `/api/programmes/${(context.programme ??= pool.next())}/workflow/events`;
 }
 
 /** The swap took (or did not): cost.record entries whose hash is (=) or is not (<>) the constant. */

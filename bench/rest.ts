@@ -27,6 +27,7 @@ import {
   startChild,
   tempDir,
   type Child,
+  type ChildOptions,
   type Store,
   type StoreKind,
 } from './support';
@@ -245,6 +246,54 @@ export async function cannon(
   };
 }
 
+/**
+ * The compiled service on `store` with the settings of a timed run. No mail delivery: the set-up's
+ * notices would be sent during the timed runs.
+ */
+export function startService(
+  name: string,
+  store: Store,
+  cwd: string,
+  options: ChildOptions = {},
+): Promise<Child> {
+  return startChild(
+    name,
+    join(distDir(), 'src', 'main.js'),
+    serviceEnv(store, { LOG_LEVEL: config.logLevel, MAIL_POLL_SECONDS: '0' }),
+    cwd,
+    options,
+  );
+}
+
+/**
+ * Fresh programmes for a run of `seconds` at about `lastRps`, and where each request goes: per
+ * connection, to its own programme (a fresh one for each of autocannon's request cycles); for one
+ * instance, every connection to the same one, the next after `eventsPerInstance` events.
+ */
+export async function routeFor(
+  url: string,
+  mode: 'per-connection' | 'one-instance',
+  lastRps: number,
+  seconds: number,
+  phase: 'forstudie' | 'initiering',
+): Promise<{ route: (context: Context) => string; pool: Pool }> {
+  const expected = Math.max(lastRps, 50) * seconds * 2.5;
+  const count = instancesFor(expected, mode === 'per-connection' ? config.connections : 1);
+  const pool = new Pool(await createProgrammes(url, count, phase));
+  const events = (id: string) => `/api/programmes/${id}/workflow/events`;
+  if (mode === 'per-connection') {
+    return { pool, route: (context) => events((context.programme ??= pool.next())) };
+  }
+  let sent = 0;
+  let current = '';
+  const route = () => {
+    if (sent % config.eventsPerInstance === 0) current = pool.next();
+    sent += 1;
+    return events(current);
+  };
+  return { pool, route };
+}
+
 // ---- the PostgreSQL target's baseline ----------------------------------------------------------
 
 interface ServiceSqlBaseline {
@@ -362,7 +411,6 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
   const probe = await probePhase(cwd);
   if (probe.note) log(`WARNING: ${probe.note}`);
   const phase = probe.phase;
-  const M = config.eventsPerInstance;
   const C = config.connections;
 
   const bareScript = buildBareApp();
@@ -387,13 +435,7 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
     for (const kind of kinds) {
       const store = scratchStore(kind);
       stores.push(store);
-      const child = await startChild(
-        `service-${kind}`,
-        join(distDir(), 'src', 'main.js'),
-        // No mail delivery: the set-up's notices would be sent during the timed runs.
-        serviceEnv(store, { LOG_LEVEL: config.logLevel, MAIL_POLL_SECONDS: '0' }),
-        cwd,
-      );
+      const child = await startService(`service-${kind}`, store, cwd);
       services.push(child);
       const token = await leaderToken(child.url);
       if (kind === 'postgresql') pgBaseline = await serviceSqlBaseline(child, store, token, phase);
@@ -419,23 +461,13 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
       if (target.mode === 'bare') {
         route = () => '/bench/echo';
       } else {
-        const expected = Math.max(target.lastRps, 50) * seconds * 2.5;
-        const count = instancesFor(expected, target.mode === 'per-connection' ? C : 1);
-        pool = new Pool(await createProgrammes(target.child.url, count, phase));
-        const events = (id: string) => `/api/programmes/${id}/workflow/events`;
-        if (target.mode === 'per-connection') {
-          const p = pool;
-          route = (context) => events((context.programme ??= p.next()));
-        } else {
-          let sent = 0;
-          let current = '';
-          const p = pool;
-          route = () => {
-            if (sent % M === 0) current = p.next();
-            sent += 1;
-            return events(current);
-          };
-        }
+        ({ route, pool } = await routeFor(
+          target.child.url,
+          target.mode,
+          target.lastRps,
+          seconds,
+          phase,
+        ));
       }
       const cpu = target.child.cpuMs();
       const run = await cannon(target.child.url, target.token, seconds, route);
