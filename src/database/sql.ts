@@ -1,6 +1,7 @@
 import type { EntityManager, EntityName, MikroORM } from '@mikro-orm/core';
 import type { Knex, QueryBuilder, SqlEntityManager } from '@mikro-orm/knex';
 import { createHash } from 'node:crypto';
+import { isPrepared, pipelined, type PipelineClient, type PipelineStep } from './pg-pipeline';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -19,15 +20,18 @@ export interface Sql {
   /**
    * A write whose outcome is needed only by the end of the transaction. On PostgreSQL it is held and
    * sent together with the writes held after it, as one statement, before the transaction's next
-   * read or its commit: a round trip (and its system calls) saved per write. `check` gets the number
-   * of rows it changed and may throw, which fails the transaction. Elsewhere it runs at once.
+   * read or with its commit: round trips (and their system calls) saved. If it must change exactly
+   * `expected.rows` rows and does not, the transaction fails with `expected.otherwise()` and nothing
+   * of it is committed. Elsewhere it runs at once.
    * The writes held together must not depend on each other's effects (one statement sees none).
    */
-  write(
-    statement: string,
-    params?: readonly unknown[],
-    check?: (changed: number) => void,
-  ): Promise<void>;
+  write(statement: string, params?: readonly unknown[], expected?: ExpectedRows): Promise<void>;
+}
+
+/** How many rows a write must change, and the error if it changes another number. */
+export interface ExpectedRows {
+  rows: number;
+  otherwise: () => Error;
 }
 
 interface SqliteStatement {
@@ -121,12 +125,12 @@ function sqliteReader(client: Client): ReadSql | 'pooled' {
 
 type OnConnection = <R>(use: (connection: unknown) => Promise<R> | R) => Promise<R>;
 
-/** What `write` needs of a statement to run it now: its row count, then the check. */
+/** What `write` needs of a statement to run it now: its row count, then the expectation. */
 const writeNow =
   (sql: Pick<Sql, 'run'>): Sql['write'] =>
-  async (statement, params = [], check) => {
+  async (statement, params = [], expected) => {
     const changed = await sql.run(statement, params);
-    check?.(changed);
+    if (expected && changed !== expected.rows) throw expected.otherwise();
   };
 
 function sqlOnConnection(client: Client, onConnection: OnConnection): Sql {
@@ -165,53 +169,159 @@ function sqlOnConnection(client: Client, onConnection: OnConnection): Sql {
 interface HeldWrite {
   statement: string;
   params: readonly unknown[];
-  check?: (changed: number) => void;
+  expected?: ExpectedRows;
 }
 
-/** A PostgreSQL transaction's `Sql`: writes are held (see `Sql.write`) until `flush`. */
-class HeldWrites {
+/** A prepared statement's name, text (with `$n` placeholders) and values. */
+type NamedStep = PipelineStep & { name: string };
+
+/** Held writes as one statement, and how to tell whether they changed what they had to. */
+interface CombinedWrites {
+  step: NamedStep;
+  /** The one expectation checked by the statement itself: it fails, and nothing commits. */
+  guarded?: ExpectedRows;
+  /** Expectations checked here from the statement's counts (when there are several). */
+  check(result: PgResult): void;
+  /** `check` has something to check: COMMIT must wait for it. */
+  checkedHere: boolean;
+}
+
+type PgResult = { rows: unknown[]; rowCount: number | null };
+
+/** PostgreSQL's division_by_zero: what a held write's guard raises when its count is wrong. */
+const GUARD_FAILED = '22012';
+
+const BEGIN: PipelineStep = { text: 'begin', values: [] };
+const COMMIT: PipelineStep = { text: 'commit', values: [] };
+
+/**
+ * A PostgreSQL transaction's `Sql`. BEGIN is sent with the transaction's first statement and COMMIT
+ * with its held writes (`Sql.write`), each in one round trip (`pipelined`) once the statement is
+ * prepared on the connection: a send then makes two round trips where it made four.
+ */
+class PgTransaction {
   private held: HeldWrite[] = [];
+  /** BEGIN was sent: a failure from now on needs a rollback. */
+  begun = false;
   readonly sql: Sql;
 
   constructor(
-    private readonly inner: Sql,
-    guard: OpenGuard,
+    private readonly pg: PgClient & PipelineClient,
+    private readonly guard: OpenGuard,
   ) {
     this.sql = {
-      dialect: inner.dialect,
-      all: async (statement, params) => {
-        await this.flush();
-        return inner.all(statement, params);
-      },
-      run: async (statement, params) => {
-        await this.flush();
-        return inner.run(statement, params);
-      },
-      write: (statement, params = [], check) => {
+      dialect: 'postgresql',
+      all: async (statement, params = []) => (await this.read(statement, params)).rows as never,
+      run: async (statement, params = []) => (await this.read(statement, params)).rowCount ?? 0,
+      write: (statement, params = [], expected) => {
         if (!guard.isOpen) return Promise.reject(new Error(ENDED));
-        this.held.push({ statement, params, check });
+        this.held.push({ statement, params, expected });
         return Promise.resolve();
       },
     };
   }
 
-  /** Sends the held writes, one statement for all of them, and runs their checks. */
-  async flush(): Promise<void> {
-    const writes = this.held;
-    if (writes.length === 0) return;
-    this.held = [];
-    if (writes.length === 1) {
-      const [only] = writes as [HeldWrite];
-      return writeNow(this.inner)(only.statement, only.params, only.check);
+  async commit(): Promise<void> {
+    const writes = this.takeHeld();
+    if (!writes) {
+      if (this.begun) await control(this.pg, 'commit');
+      return;
     }
-    // Data-modifying CTEs: each write runs once, all in this one statement, whatever the select.
+    // A count checked here must be checked before COMMIT is sent.
+    const together = !writes.checkedHere;
+    const [result] = await this.trip(writes, [], together);
+    writes.check(result!);
+    if (!together) await control(this.pg, 'commit');
+  }
+
+  /** A statement that answers now: the held writes go first, in the same round trip. */
+  private async read(statement: string, params: readonly unknown[]): Promise<PgResult> {
+    if (!this.guard.isOpen) throw new Error(ENDED);
+    const step = { ...pgStatement(statement), values: params };
+    const writes = this.takeHeld();
+    const results = await this.trip(writes, [step], false);
+    if (writes) writes.check(results[0]!);
+    return results.at(-1)!;
+  }
+
+  /**
+   * The held writes (if any) and `steps`, after BEGIN if not sent yet and before COMMIT if asked:
+   * one round trip if every statement is prepared on the connection; else (a statement's first use
+   * on it) one each, the driver preparing it. One result per statement, the writes' first.
+   */
+  private async trip(
+    writes: CombinedWrites | undefined,
+    steps: NamedStep[],
+    commit: boolean,
+  ): Promise<PgResult[]> {
+    const all = writes ? [writes.step, ...steps] : steps;
+    const begin = !this.begun;
+    this.begun = true;
+    try {
+      if (all.every((step) => isPrepared(this.pg, step.name))) {
+        const results = await pipelined(this.pg, [
+          ...(begin ? [BEGIN] : []),
+          ...all,
+          ...(commit ? [COMMIT] : []),
+        ]);
+        return results.slice(begin ? 1 : 0);
+      }
+      if (begin) await control(this.pg, 'begin');
+      const results: PgResult[] = [];
+      for (const step of all) {
+        results.push(await this.pg.query({ ...step, values: [...step.values] }));
+      }
+      if (commit) await control(this.pg, 'commit');
+      return results;
+    } catch (error) {
+      if (writes?.guarded && (error as { code?: string }).code === GUARD_FAILED) {
+        throw writes.guarded.otherwise();
+      }
+      throw error;
+    }
+  }
+
+  /** The held writes as one statement (data-modifying CTEs), or undefined if none are held. */
+  private takeHeld(): CombinedWrites | undefined {
+    const writes = this.held;
+    if (writes.length === 0) return undefined;
+    this.held = [];
+    const params = writes.flatMap((w) => w.params);
+    const expecting = writes.flatMap((w, n) => (w.expected ? [{ n, expected: w.expected }] : []));
+    if (writes.length === 1 && expecting.length === 0) {
+      const step = { ...pgStatement(writes[0]!.statement), values: params };
+      return { step, check: () => {}, checkedHere: false };
+    }
+    // Each write runs once, all in this one statement, whatever the select reads of them.
     const parts = writes.map((w, n) => `w${n} as (${w.statement} returning 1)`);
-    const counts = writes.map((_, n) => `(select count(*) from w${n})::int as c${n}`);
-    const [row] = await this.inner.all<Record<string, number>>(
-      `with ${parts.join(', ')} select ${counts.join(', ')}`,
-      writes.flatMap((w) => w.params),
-    );
-    writes.forEach((w, n) => w.check?.(Number(row?.[`c${n}`])));
+    const count = (n: number) => `(select count(*) from w${n})`;
+    if (expecting.length <= 1) {
+      // A wrong count divides by zero: the statement fails, and a COMMIT sent with it never runs.
+      const only = expecting[0];
+      const select = only
+        ? `1 / (${count(only.n)} = ${Math.trunc(only.expected.rows)})::int as guard`
+        : '1 as done';
+      return {
+        step: { ...pgStatement(`with ${parts.join(', ')} select ${select}`), values: params },
+        guarded: only?.expected,
+        check: () => {},
+        checkedHere: false,
+      };
+    }
+    const counts = expecting.map(({ n }) => `${count(n)}::int as c${n}`);
+    return {
+      step: {
+        ...pgStatement(`with ${parts.join(', ')} select ${counts.join(', ')}`),
+        values: params,
+      },
+      check: (result) => {
+        const row = result.rows[0] as Record<string, number> | undefined;
+        for (const { n, expected } of expecting) {
+          if (Number(row?.[`c${n}`]) !== expected.rows) throw expected.otherwise();
+        }
+      },
+      checkedHere: true,
+    };
   }
 }
 
@@ -270,20 +380,20 @@ export async function inTransaction<T>(orm: MikroORM, work: (tx: Sql) => Promise
   if (client.dialect !== 'postgresql') return SqliteWriter.of(client).run(work);
   const connection: unknown = await client.acquireConnection();
   const guard = new OpenGuard();
-  const held = new HeldWrites(guard.wrap(client, connection), guard);
+  const tx = new PgTransaction(connection as PgClient & PipelineClient, guard);
   try {
-    await control(connection, 'begin');
     let result: T;
     try {
-      result = await work(held.sql);
-      await held.flush();
-      await control(connection, 'commit');
+      result = await work(tx.sql);
+      await tx.commit();
     } catch (error) {
-      await control(connection, 'rollback').catch((rollbackError: unknown) => {
-        // A lost connection cannot roll back (the server discards the transaction with it); any
-        // other connection still in a transaction must not serve anyone again.
-        discard(connection, rollbackError);
-      });
+      if (tx.begun) {
+        await control(connection, 'rollback').catch((rollbackError: unknown) => {
+          // A lost connection cannot roll back (the server discards the transaction with it); any
+          // other connection still in a transaction must not serve anyone again.
+          discard(connection, rollbackError);
+        });
+      }
       throw error;
     }
     return result;

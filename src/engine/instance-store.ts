@@ -201,9 +201,7 @@ export class InstanceStore {
         id,
         expectedVersion,
       ],
-      (changed) => {
-        if (changed !== 1) throw conflict();
-      },
+      { rows: 1, otherwise: conflict },
     );
   }
 

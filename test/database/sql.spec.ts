@@ -201,31 +201,100 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
     const sql = sqlOf(orm.em);
     await sql.run('create table probe_held (id varchar(64) primary key, n integer)');
     await sql.run('insert into probe_held (id, n) values (?, ?), (?, ?)', ['x', 1, 'y', 1]);
-    const counts: number[] = [];
-    const count = (changed: number) => void counts.push(changed);
+    const expecting = (rows: number) => ({ rows, otherwise: () => new Error(`not ${rows} rows`) });
     const read = await inTransaction(orm, async (tx) => {
-      await tx.write('insert into probe_held (id, n) values (?, ?)', ['z', 1], count);
-      await tx.write('update probe_held set n = n + 1 where id in (?, ?)', ['x', 'y'], count);
-      await tx.write('update probe_held set n = 0 where id = ?', ['missing'], count);
+      await tx.write('insert into probe_held (id, n) values (?, ?)', ['z', 1], expecting(1));
+      await tx.write(
+        'update probe_held set n = n + 1 where id in (?, ?)',
+        ['x', 'y'],
+        expecting(2),
+      );
+      await tx.write('update probe_held set n = 0 where id = ?', ['missing'], expecting(0));
       return tx.all<{ id: string; n: number }>('select id, n from probe_held order by id');
     });
-    expect(counts).toEqual([1, 2, 0]);
     expect(read.map((row) => [row.id, Number(row.n)])).toEqual([
       ['x', 2],
       ['y', 2],
       ['z', 1],
     ]);
 
-    await expect(
-      inTransaction(orm, async (tx) => {
+    // At the commit, one expectation among plain writes, then among other expectations; each
+    // twice, so that on PostgreSQL the second goes out with COMMIT in one round trip.
+    const failing = [
+      async (tx: Sql) => {
         await tx.write('insert into probe_held (id, n) values (?, ?)', ['w', 1]);
-        await tx.write('update probe_held set n = 9 where id = ?', ['missing'], (changed) => {
-          if (changed !== 1) throw new Error('the row moved on');
+        await tx.write('update probe_held set n = 9 where id = ?', ['missing'], {
+          rows: 1,
+          otherwise: () => new Error('the row moved on'),
         });
-      }),
-    ).rejects.toThrow('the row moved on');
-    const after = await sql.all<{ id: string }>('select id from probe_held order by id');
-    expect(after.map((row) => row.id)).toEqual(['x', 'y', 'z']);
+      },
+      async (tx: Sql) => {
+        await tx.write('insert into probe_held (id, n) values (?, ?)', ['w', 1], expecting(1));
+        await tx.write('update probe_held set n = 9 where id = ?', ['missing'], {
+          rows: 1,
+          otherwise: () => new Error('the row moved on'),
+        });
+      },
+      async (tx: Sql) => {
+        await tx.write('update probe_held set n = 9 where id = ?', ['missing'], {
+          rows: 1,
+          otherwise: () => new Error('the row moved on'),
+        });
+      },
+    ];
+    for (const work of [...failing, ...failing]) {
+      await expect(inTransaction(orm, work)).rejects.toThrow('the row moved on');
+    }
+    const after = await sql.all<{ id: string; n: number }>(
+      'select id, n from probe_held order by id',
+    );
+    expect(after.map((row) => [row.id, Number(row.n)])).toEqual([
+      ['x', 2],
+      ['y', 2],
+      ['z', 1],
+    ]);
+  });
+
+  it('commits a transaction whose statements are prepared in two round trips, and undoes a failed one', async () => {
+    const sql = sqlOf(orm.em);
+    await sql.run('create table probe_trip (id varchar(64) primary key, n integer)');
+    await sql.run('insert into probe_trip (id, n) values (?, ?)', ['a', 0]);
+    const send = (id: string, n: number) =>
+      inTransaction(orm, async (tx) => {
+        const [row] = await tx.all<{ n: number }>(
+          `select n from probe_trip where id = ?${dialect === 'postgresql' ? ' for update' : ''}`,
+          ['a'],
+        );
+        await tx.write('insert into probe_trip (id, n) values (?, ?)', [id, Number(row!.n)]);
+        await tx.write('update probe_trip set n = ? where id = ? and n = ?', [n, 'a', row!.n], {
+          rows: 1,
+          otherwise: () => new Error('lost update'),
+        });
+        return Number(row!.n);
+      });
+    // Prepared on every connection of the pool first.
+    await Promise.all(Array.from({ length: 12 }, (_, n) => send(`warm-${n}`, n + 1)));
+    // Every round trip is one call of the driver's `query` (a pipeline is one).
+    const pg =
+      dialect === 'postgresql'
+        ? jest.requireActual<{ Client: { prototype: { query(): unknown } } }>('pg')
+        : null;
+    const queries = pg ? jest.spyOn(pg.Client.prototype, 'query') : null;
+    try {
+      const before = await send('b', 100);
+      expect(queries?.mock.calls.length ?? 2).toBe(2);
+      // A statement that fails at the commit (a duplicate key): nothing of it stays.
+      await expect(send('b', 200)).rejects.toThrow(/unique|UNIQUE/);
+      const [row] = await sql.all<{ n: number }>('select n from probe_trip where id = ?', ['a']);
+      expect(Number(row!.n)).toBe(100);
+      expect(before).toBeGreaterThan(0);
+      // The connection serves the next transaction.
+      expect(await send('c', 300)).toBe(100);
+    } finally {
+      queries?.mockRestore();
+    }
+    const ids = await sql.all<{ id: string }>("select id from probe_trip where id in ('b', 'c')");
+    expect(ids.map((row) => row.id).sort()).toEqual(['b', 'c']);
   });
 
   it('refuses a statement made through a transaction after it ended', async () => {
