@@ -382,6 +382,57 @@ async function pgTransaction(
   }
 }
 
+/**
+ * `pgTransaction` with BEGIN sent together with the first statement and COMMIT with the statement
+ * named `last` (whose rows are not needed), as the service does (src/database/pg-pipeline.ts), each
+ * once prepared on the client.
+ */
+async function pipelinedTransaction(
+  pool: PgPool,
+  work: (client: PgPoolClient) => Promise<void>,
+  last = 'bench_writes',
+): Promise<void> {
+  const { isPrepared, pipelined } = modules.pgPipeline();
+  const client = await pool.connect();
+  const pipe = client as unknown as Parameters<typeof pipelined>[0];
+  type Statement = { name?: string; text: string; values?: unknown[] };
+  const begin = { text: 'begin', values: [] };
+  let begun = false;
+  let held: Statement | undefined;
+  const send = async (statement: Statement) => {
+    const step = { ...statement, values: statement.values ?? [] };
+    if (!begun && step.name && isPrepared(pipe, step.name)) {
+      begun = true;
+      return (await pipelined(pipe, [begin, step]))[1];
+    }
+    if (!begun) await client.query('begin');
+    begun = true;
+    return client.query(step as never);
+  };
+  try {
+    await work({
+      query: (statement: Statement | string, values?: unknown[]) => {
+        const config = typeof statement === 'string' ? { text: statement, values } : statement;
+        if (config.name !== last) return send(config);
+        held = config;
+        return Promise.resolve({ rows: [], rowCount: 0 });
+      },
+    } as unknown as PgPoolClient);
+    const commit = { text: 'commit', values: [] };
+    if (held?.name && begun && isPrepared(pipe, held.name)) {
+      await pipelined(pipe, [{ ...held, name: held.name, values: held.values ?? [] }, commit]);
+    } else {
+      if (held) await send(held);
+      await client.query('commit');
+    }
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 function rawPostgres(store: Store, deadlines: DeadlineTemplate[], phase: string): RawSender {
   const pool: PgPool = new pg.Pool({ connectionString: store.url, max: config.connections });
   const insertEntry = INSERT_ENTRY + placeholders(1, 15, true);
@@ -437,12 +488,15 @@ const HEAD_COLUMNS =
  * head joined with the key's idempotency record, locked; the history entry, the new head and the
  * idempotency record (the response, a workflow view of the same size) in one statement; commit.
  * Like the engine it keeps each instance's last snapshot in memory rather than reading it back.
+ * The driver sends each statement in a round trip of its own; the service pipelines BEGIN with the
+ * head and COMMIT with the writes (src/database/pg-pipeline.ts), which no plain use of pg can.
  */
 export function rawPostgresService(
   store: Store,
   phase: string,
   view: Persisted,
   token: string,
+  pipelined = false,
 ): RawSender {
   const tokenHash = createHash('sha256').update(token).digest('hex');
   const pool: PgPool = new pg.Pool({ connectionString: store.url, max: config.connections });
@@ -469,7 +523,8 @@ export function rawPostgresService(
       } as never);
       if (token.rows.length !== 1) throw new Error('raw path: the token was not found');
       let written: Persisted | undefined;
-      await pgTransaction(pool, async (client) => {
+      const transaction = pipelined ? pipelinedTransaction : pgTransaction;
+      await transaction(pool, async (client) => {
         const key = randomUUID();
         const { rows } = await client.query<InstanceRow & { request_hash: string | null }>({
           name: 'bench_head',

@@ -37,6 +37,8 @@ export const modules = {
     dist<typeof import('../src/engine/deadline.entity')>('src/engine/deadline.entity.js'),
   kit: () => dist<typeof import('../workflows/kit')>('workflows/kit/index.js'),
   tokens: () => dist<typeof import('../src/auth/tokens.service')>('src/auth/tokens.service.js'),
+  pgPipeline: () =>
+    dist<typeof import('../src/database/pg-pipeline')>('src/database/pg-pipeline.js'),
 };
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
