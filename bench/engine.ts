@@ -56,6 +56,8 @@ export interface EngineStoreResult {
      * the raw driver, `connections` concurrent: the baseline of the REST PostgreSQL target.
      */
     rawService: Throughput;
+    /** The same with BEGIN and COMMIT pipelined as the service sends them. */
+    rawServicePipelined: Throughput;
   };
   /**
    * SQLite NORMAL only: the engine with entryHash replaced by a constant. `ratio`: events/s with ÷
@@ -761,6 +763,7 @@ export async function engineBenchmark(
     const app = await inProcess(store);
     let raw: RawSender | undefined;
     let serviceSql: RawSender | undefined;
+    let pipelinedSql: RawSender | undefined;
     try {
       log(`Engine vs raw driver: ${store.label}`);
       const [template] = await createInstances(app, 1, phase);
@@ -799,10 +802,17 @@ export async function engineBenchmark(
           .token;
         serviceSql = rawPostgresService(store, phase, view, secret);
         const sender = serviceSql;
+        pipelinedSql = rawPostgresService(store, phase, view, secret, true);
+        const pipelinedSender = pipelinedSql;
         variants.push(variant('orm-concurrent', config.connections, send));
         variants.push(variant('raw-concurrent', config.connections, (id) => rawSender.send(id)));
         variants.push(
           variant('raw-service-concurrent', config.connections, (id) => sender.send(id)),
+        );
+        variants.push(
+          variant('raw-service-pipelined-concurrent', config.connections, (id) =>
+            pipelinedSender.send(id),
+          ),
         );
       }
       const runVariant = async (v: Variant, seconds: number, record: boolean) => {
@@ -879,7 +889,8 @@ export async function engineBenchmark(
       const ormC = find('orm-concurrent');
       const rawC = find('raw-concurrent');
       const serviceC = find('raw-service-concurrent');
-      if (ormC && rawC && serviceC) {
+      const pipelinedC = find('raw-service-pipelined-concurrent');
+      if (ormC && rawC && serviceC && pipelinedC) {
         const ratios = ratiosOf(ormC, rawC);
         result.concurrent = {
           orm: throughput(ormC.results),
@@ -887,6 +898,7 @@ export async function engineBenchmark(
           ratios,
           ratio: median(ratios),
           rawService: throughput(serviceC.results),
+          rawServicePipelined: throughput(pipelinedC.results),
         };
       }
       if (kind !== 'sqlite-full') {
@@ -901,6 +913,7 @@ export async function engineBenchmark(
     } finally {
       await raw?.close();
       await serviceSql?.close();
+      await pipelinedSql?.close();
       await app.close();
       store.drop();
     }

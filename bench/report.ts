@@ -4,7 +4,7 @@ import type { HashRestResults } from './hash-rest';
 import type { MemoryLoadResults, MemoryLoadRun, Span } from './memory';
 import type { RestResults } from './rest';
 import type { StartupResult, SweepResults } from './sweep';
-import { fmt, mb, median, pct, ratio, type Machine } from './support';
+import { fmt, mb, pct, ratio, type Machine } from './support';
 
 export interface Results {
   started: Date;
@@ -67,9 +67,7 @@ export function checks(r: Results): Check[] {
       measure:
         `REST events/s, PostgreSQL ÷ the service's SQL for those events by the raw driver ` +
         `(${rest.connections} concurrent, run right after it in each round; median of rounds${apart})`,
-      result:
-        `${ratio(paired.ratio)} (rounds ${paired.ratios.map(ratio).join(', ')}; against the same ` +
-        `SQL pipelined as the service sends it ${ratio(median(paired.pipelined.ratios))})`,
+      result: `${ratio(paired.ratio)} (rounds ${paired.ratios.map(ratio).join(', ')})`,
       target: '≥ 0.5',
       met: paired.ratio >= 0.5,
     });
@@ -345,13 +343,7 @@ export function markdown(r: Results): string {
           `(${rest.connections} at a time, same database, on programmes made through the API; see part 2), ` +
           `ran right after the PostgreSQL per-connection run in each round: ` +
           `${rest.pgServiceSql.eps.map((eps) => fmt(eps)).join(', ')} events/s; REST ÷ it ` +
-          `${rest.pgServiceSql.ratios.map(ratio).join(', ')} (median ${ratio(rest.pgServiceSql.ratio)}). ` +
-          `The driver sends each statement in a round trip of its own (five per event), the service ` +
-          `three (BEGIN pipelined with its first statement, COMMIT with its writes: ` +
-          `src/database/pg-pipeline.ts). The same SQL pipelined as the service sends it, run right ` +
-          `after (shown, not judged): ${rest.pgServiceSql.pipelined.eps.map((eps) => fmt(eps)).join(', ')} ` +
-          `events/s; REST ÷ it ${rest.pgServiceSql.pipelined.ratios.map(ratio).join(', ')} ` +
-          `(median ${ratio(median(rest.pgServiceSql.pipelined.ratios))}).`,
+          `${rest.pgServiceSql.ratios.map(ratio).join(', ')} (median ${ratio(rest.pgServiceSql.ratio)}).`,
       );
       line();
     }
@@ -409,10 +401,11 @@ export function markdown(r: Results): string {
         `service runs for one event sent over REST with an Idempotency-Key — the bearer token looked up by its hash; begin; the instance's ` +
         `head joined with the key's idempotency record, locked; the history entry, the new head ` +
         `and the idempotency record (a response of the real size) in one statement; commit — ` +
-        `through pg, the last snapshot of each instance kept in memory as the engine does. pg sends ` +
-        `each statement in a round trip of its own (five per event); the service sends BEGIN with ` +
-        `its first statement and COMMIT with its writes, in one round trip each (three per event, ` +
-        `src/database/pg-pipeline.ts).`,
+        `through pg, the last snapshot of each instance kept in memory as the engine does, each ` +
+        `statement in a round trip of its own as the driver sends it (five per event). The service ` +
+        `sends three: BEGIN pipelined with its first statement, COMMIT with its writes ` +
+        `(src/database/pg-pipeline.ts); the row after it is the same SQL sent that way by the raw ` +
+        `driver, shown to tell what the pipelining alone is worth.`,
     );
     line();
     const rows: string[][] = [];
@@ -448,6 +441,17 @@ export function markdown(r: Results): string {
           '—',
           `${ms(service.p50, 2)} / ${ms(service.p99, 2)}`,
           `— / ${us(service.cpuUs)}`,
+        ]);
+        const pipelined = s.concurrent.rawServicePipelined;
+        rows.push([
+          s.label,
+          `${c.connections} concurrent, the same with BEGIN and COMMIT pipelined as the service sends them`,
+          '—',
+          fmt(pipelined.eps),
+          '—',
+          '—',
+          `${ms(pipelined.p50, 2)} / ${ms(pipelined.p99, 2)}`,
+          `— / ${us(pipelined.cpuUs)}`,
         ]);
       }
     }

@@ -78,13 +78,7 @@ export interface RestResults {
    * The baseline of the PostgreSQL target: the service's SQL for such an event by the raw pg driver,
    * run in each round right after the PostgreSQL per-connection run (events/s, and REST ÷ it).
    */
-  pgServiceSql: {
-    eps: number[];
-    ratios: number[];
-    ratio: number;
-    /** The same, BEGIN and COMMIT pipelined as the service sends them (shown, not judged). */
-    pipelined: { eps: number[]; ratios: number[] };
-  } | null;
+  pgServiceSql: { eps: number[]; ratios: number[]; ratio: number } | null;
 }
 
 // ---- HTTP helpers ------------------------------------------------------------------------------
@@ -303,11 +297,8 @@ export async function routeFor(
 // ---- the PostgreSQL target's baseline ----------------------------------------------------------
 
 interface ServiceSqlBaseline {
-  /**
-   * Events per second of the raw driver running the service's SQL, `connections` at a time; with
-   * `pipelined`, BEGIN and COMMIT sent with the statements as the service sends them.
-   */
-  run(seconds: number, expectedEps: number, pipelined?: boolean): Promise<number>;
+  /** Events per second of the raw driver running the service's SQL, `connections` at a time. */
+  run(seconds: number, expectedEps: number): Promise<number>;
   /** Events it wrote (history entries of cost.record, like the service's). */
   written(): number;
   close(): Promise<void>;
@@ -330,16 +321,13 @@ async function serviceSqlBaseline(
     await api(child.url, 'GET', `/api/programmes/${probe}/workflow`, token),
     'workflow view',
   );
-  const senders = [false, true].map((pipelined) =>
-    rawPostgresService(store, phase, view, token, pipelined),
-  );
+  const sender = rawPostgresService(store, phase, view, token);
   const db = openDb(store);
   const C = config.connections;
   let written = 0;
   return {
     written: () => written,
-    run: async (seconds, expectedEps, pipelined = false) => {
-      const sender = senders[pipelined ? 1 : 0]!;
+    run: async (seconds, expectedEps) => {
       const count = instancesFor(Math.max(expectedEps, 50) * seconds * 2.5, C);
       const made = await createProgrammes(child.url, count, phase);
       const rows = await db.query<{ instance_id: string }>(
@@ -352,7 +340,7 @@ async function serviceSqlBaseline(
       return result.eps;
     },
     close: async () => {
-      for (const sender of senders) await sender.close();
+      await sender.close();
       await db.close();
     },
   };
@@ -442,7 +430,7 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
   const stores: Store[] = [];
   const services: Child[] = [bare];
   let pgBaseline: ServiceSqlBaseline | undefined;
-  const pgPairs: { eps: number; ratio: number; pipelinedEps: number; rps: number }[] = [];
+  const pgPairs: { eps: number; ratio: number }[] = [];
   try {
     for (const kind of kinds) {
       const store = scratchStore(kind);
@@ -499,7 +487,6 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
       await runTarget(target, config.warmup);
     }
     await pgBaseline?.run(config.warmup, 500);
-    await pgBaseline?.run(config.warmup, 500, true);
     // The one-instance targets start from the per-connection estimate.
     for (const target of targets) {
       if (target.mode === 'one-instance') {
@@ -526,12 +513,10 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
         await sleep(200);
         if (target.id === 'postgresql:per-connection' && pgBaseline) {
           const eps = await pgBaseline.run(config.duration, run.rps * 2);
-          const pipelinedEps = await pgBaseline.run(config.duration, run.rps * 2, true);
-          pgPairs.push({ eps, ratio: run.rps / eps, pipelinedEps, rps: run.rps });
+          pgPairs.push({ eps, ratio: run.rps / eps });
           log(
             `  round ${round} ${'postgresql: service SQL, raw pg'.padEnd(28)} ${eps.toFixed(0).padStart(6)} events/s ` +
-              `(REST ÷ this ${(run.rps / eps).toFixed(2)}); pipelined as the service ` +
-              `${pipelinedEps.toFixed(0)} events/s (REST ÷ this ${(run.rps / pipelinedEps).toFixed(2)})`,
+              `(REST ÷ this ${(run.rps / eps).toFixed(2)})`,
           );
           await sleep(200);
         }
@@ -605,10 +590,6 @@ export async function restBenchmark(kinds: StoreKind[]): Promise<RestResults> {
               eps: pgPairs.map((p) => p.eps),
               ratios: pgPairs.map((p) => p.ratio),
               ratio: median(pgPairs.map((p) => p.ratio)),
-              pipelined: {
-                eps: pgPairs.map((p) => p.pipelinedEps),
-                ratios: pgPairs.map((p) => p.rps / p.pipelinedEps),
-              },
             }
           : null,
     };
