@@ -259,21 +259,26 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
     const sql = sqlOf(orm.em);
     await sql.run('create table probe_trip (id varchar(64) primary key, n integer)');
     await sql.run('insert into probe_trip (id, n) values (?, ?)', ['a', 0]);
-    const send = (id: string, n: number) =>
+    /** Reads the counter, then (held) inserts two rows and moves the counter on. */
+    const send = (ids: [string, string], n: number) =>
       inTransaction(orm, async (tx) => {
         const [row] = await tx.all<{ n: number }>(
           `select n from probe_trip where id = ?${dialect === 'postgresql' ? ' for update' : ''}`,
           ['a'],
         );
-        await tx.write('insert into probe_trip (id, n) values (?, ?)', [id, Number(row!.n)]);
         await tx.write('update probe_trip set n = ? where id = ? and n = ?', [n, 'a', row!.n], {
           rows: 1,
           otherwise: () => new Error('lost update'),
         });
+        for (const id of ids) {
+          await tx.write('insert into probe_trip (id, n) values (?, ?)', [id, Number(row!.n)]);
+        }
         return Number(row!.n);
       });
     // Prepared on every connection of the pool first.
-    await Promise.all(Array.from({ length: 12 }, (_, n) => send(`warm-${n}`, n + 1)));
+    await Promise.all(
+      Array.from({ length: 12 }, (_, n) => send([`warm-${n}`, `warm-${n}-2`], n + 1)),
+    );
     // Every round trip is one call of the driver's `query` (a pipeline is one).
     const pg =
       dialect === 'postgresql'
@@ -281,20 +286,24 @@ describe.each(dialects())('sqlOf on %s', (dialect) => {
         : null;
     const queries = pg ? jest.spyOn(pg.Client.prototype, 'query') : null;
     try {
-      const before = await send('b', 100);
+      const before = await send(['b', 'b2'], 100);
+      expect(before).toBeGreaterThan(0);
       expect(queries?.mock.calls.length ?? 2).toBe(2);
-      // A statement that fails at the commit (a duplicate key): nothing of it stays.
-      await expect(send('b', 200)).rejects.toThrow(/unique|UNIQUE/);
+      // Writes that fail with COMMIT (the same key twice): nothing of the transaction stays.
+      await expect(send(['dup', 'dup'], 200)).rejects.toThrow(/unique|UNIQUE/);
+      // Its two round trips, then the rollback.
+      expect(queries?.mock.calls.length ?? 5).toBe(5);
       const [row] = await sql.all<{ n: number }>('select n from probe_trip where id = ?', ['a']);
       expect(Number(row!.n)).toBe(100);
-      expect(before).toBeGreaterThan(0);
       // The connection serves the next transaction.
-      expect(await send('c', 300)).toBe(100);
+      expect(await send(['c', 'c2'], 300)).toBe(100);
     } finally {
       queries?.mockRestore();
     }
-    const ids = await sql.all<{ id: string }>("select id from probe_trip where id in ('b', 'c')");
-    expect(ids.map((row) => row.id).sort()).toEqual(['b', 'c']);
+    const ids = await sql.all<{ id: string }>(
+      "select id from probe_trip where id in ('b', 'b2', 'c', 'c2', 'dup') order by id",
+    );
+    expect(ids.map((row) => row.id)).toEqual(['b', 'b2', 'c', 'c2']);
   });
 
   it('refuses a statement made through a transaction after it ended', async () => {
