@@ -366,16 +366,14 @@ function rawSqlite(store: Store, deadlines: DeadlineTemplate[], phase: string): 
   return { send: (id) => send(id), close: () => Promise.resolve(db.close()) };
 }
 
-/** One transaction on a pooled pg connection, rolled back if `work` fails. */
-async function pgTransaction(
+/** `work` on a pooled pg connection, in a transaction it begins and commits; rolled back if it fails. */
+async function onPooledClient(
   pool: PgPool,
   work: (client: PgPoolClient) => Promise<void>,
 ): Promise<void> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
     await work(client);
-    await client.query('commit');
   } catch (error) {
     await client.query('rollback');
     throw error;
@@ -384,34 +382,42 @@ async function pgTransaction(
   }
 }
 
+/** One transaction on a pooled pg connection, rolled back if `work` fails. */
+function pgTransaction(pool: PgPool, work: (client: PgPoolClient) => Promise<void>): Promise<void> {
+  return onPooledClient(pool, async (client) => {
+    await client.query('begin');
+    await work(client);
+    await client.query('commit');
+  });
+}
+
 /**
  * `pgTransaction` with BEGIN sent together with the first statement and COMMIT with the statement
  * named `last` (whose rows are not needed), as the service does (src/database/pg-pipeline.ts), each
  * once prepared on the client.
  */
-async function pipelinedTransaction(
+function pipelinedTransaction(
   pool: PgPool,
   work: (client: PgPoolClient) => Promise<void>,
   last = 'bench_writes',
 ): Promise<void> {
   const { isPrepared, pipelined } = modules.pgPipeline();
-  const client = await pool.connect();
-  const pipe = client as unknown as Parameters<typeof pipelined>[0];
-  type Statement = { name?: string; text: string; values?: unknown[] };
-  const begin = { text: 'begin', values: [] };
-  let begun = false;
-  let held: Statement | undefined;
-  const send = async (statement: Statement) => {
-    const step = { ...statement, values: statement.values ?? [] };
-    if (!begun && step.name && isPrepared(pipe, step.name)) {
+  return onPooledClient(pool, async (client) => {
+    const pipe = client as unknown as Parameters<typeof pipelined>[0];
+    type Statement = { name?: string; text: string; values?: unknown[] };
+    const begin = { text: 'begin', values: [] };
+    let begun = false;
+    let held: Statement | undefined;
+    const send = async (statement: Statement) => {
+      const step = { ...statement, values: statement.values ?? [] };
+      if (!begun && step.name && isPrepared(pipe, step.name)) {
+        begun = true;
+        return (await pipelined(pipe, [begin, step]))[1];
+      }
+      if (!begun) await client.query('begin');
       begun = true;
-      return (await pipelined(pipe, [begin, step]))[1];
-    }
-    if (!begun) await client.query('begin');
-    begun = true;
-    return client.query(step as never);
-  };
-  try {
+      return client.query(step as never);
+    };
     await work({
       query: (statement: Statement | string, values?: unknown[]) => {
         const config = typeof statement === 'string' ? { text: statement, values } : statement;
@@ -427,12 +433,7 @@ async function pipelinedTransaction(
       if (held) await send(held);
       await client.query('commit');
     }
-  } catch (error) {
-    await client.query('rollback');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 function rawPostgres(store: Store, deadlines: DeadlineTemplate[], phase: string): RawSender {

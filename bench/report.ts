@@ -1,5 +1,5 @@
 import type { Config } from './config';
-import { TRANSITION_STEP, type EngineResults } from './engine';
+import { TRANSITION_STEP, type EngineResults, type Throughput } from './engine';
 import type { HashRestResults } from './hash-rest';
 import type { MemoryLoadResults, MemoryLoadRun, Span } from './memory';
 import type { RestResults } from './rest';
@@ -431,28 +431,26 @@ export function markdown(r: Results): string {
           `${ms(s.concurrent.raw.p50, 2)} / ${ms(s.concurrent.raw.p99, 2)}`,
           `${us(s.concurrent.orm.cpuUs)} / ${us(s.concurrent.raw.cpuUs)}`,
         ]);
-        const service = s.concurrent.rawService;
-        rows.push([
-          s.label,
-          `${c.connections} concurrent, the service's SQL of a REST event (as part 1's baseline)`,
-          '—',
-          fmt(service.eps),
-          '—',
-          '—',
-          `${ms(service.p50, 2)} / ${ms(service.p99, 2)}`,
-          `— / ${us(service.cpuUs)}`,
-        ]);
-        const pipelined = s.concurrent.rawServicePipelined;
-        rows.push([
-          s.label,
-          `${c.connections} concurrent, the same with BEGIN and COMMIT pipelined as the service sends them`,
-          '—',
-          fmt(pipelined.eps),
-          '—',
-          '—',
-          `${ms(pipelined.p50, 2)} / ${ms(pipelined.p99, 2)}`,
-          `— / ${us(pipelined.cpuUs)}`,
-        ]);
+        // Rows of a raw sender alone (no engine to compare with).
+        const rawOnly = (senders: string, t: Throughput) =>
+          rows.push([
+            s.label,
+            `${c.connections} concurrent, ${senders}`,
+            '—',
+            fmt(t.eps),
+            '—',
+            '—',
+            `${ms(t.p50, 2)} / ${ms(t.p99, 2)}`,
+            `— / ${us(t.cpuUs)}`,
+          ]);
+        rawOnly(
+          "the service's SQL of a REST event (as part 1's baseline)",
+          s.concurrent.rawService,
+        );
+        rawOnly(
+          'the same with BEGIN and COMMIT pipelined as the service sends them',
+          s.concurrent.rawServicePipelined,
+        );
       }
     }
     table(

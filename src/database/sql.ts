@@ -180,10 +180,8 @@ interface CombinedWrites {
   step: NamedStep;
   /** The one expectation checked by the statement itself: it fails, and nothing commits. */
   guarded?: ExpectedRows;
-  /** Expectations checked here from the statement's counts (when there are several). */
-  check(result: PgResult): void;
-  /** `check` has something to check: COMMIT must wait for it. */
-  checkedHere: boolean;
+  /** Expectations checked here from the statement's counts (when there are several): COMMIT waits. */
+  check?: (result: PgResult) => void;
 }
 
 type PgResult = { rows: unknown[]; rowCount: number | null };
@@ -228,9 +226,9 @@ class PgTransaction {
       return;
     }
     // A count checked here must be checked before COMMIT is sent.
-    const together = !writes.checkedHere;
+    const together = !writes.check;
     const [result] = await this.trip(writes, [], together);
-    writes.check(result!);
+    writes.check?.(result!);
     if (!together) await control(this.pg, 'commit');
   }
 
@@ -240,7 +238,7 @@ class PgTransaction {
     const step = { ...pgStatement(statement), values: params };
     const writes = this.takeHeld();
     const results = await this.trip(writes, [step], false);
-    if (writes) writes.check(results[0]!);
+    writes?.check?.(results[0]!);
     return results.at(-1)!;
   }
 
@@ -290,7 +288,7 @@ class PgTransaction {
     const expecting = writes.flatMap((w, n) => (w.expected ? [{ n, expected: w.expected }] : []));
     if (writes.length === 1 && expecting.length === 0) {
       const step = { ...pgStatement(writes[0]!.statement), values: params };
-      return { step, check: () => {}, checkedHere: false };
+      return { step };
     }
     // Each write runs once, all in this one statement, whatever the select reads of them.
     const parts = writes.map((w, n) => `w${n} as (${w.statement} returning 1)`);
@@ -304,8 +302,6 @@ class PgTransaction {
       return {
         step: { ...pgStatement(`with ${parts.join(', ')} select ${select}`), values: params },
         guarded: only?.expected,
-        check: () => {},
-        checkedHere: false,
       };
     }
     const counts = expecting.map(({ n }) => `${count(n)}::int as c${n}`);
@@ -320,7 +316,6 @@ class PgTransaction {
           if (Number(row?.[`c${n}`]) !== expected.rows) throw expected.otherwise();
         }
       },
-      checkedHere: true,
     };
   }
 }
