@@ -1,6 +1,6 @@
 import { knex } from '@mikro-orm/knex';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +139,15 @@ async function appliedMigrations(file: string): Promise<string[]> {
   }
 }
 
+/** Polls `done` until it holds; fails after `ms`. */
+async function eventually(done: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
+    await new Promise((resume) => setTimeout(resume, 50));
+  }
+}
+
 beforeAll(() => {
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: run \`npm run build\` before this test`);
@@ -163,6 +172,15 @@ describe('node dist/src/main.js', () => {
       body: { status: 'ok', database: { dialect: 'sqlite', up: true } },
     });
     expect(await appliedMigrations(file)).toEqual(sqliteMigrations.map((m) => m.name));
+    // No commit came near wal_autocheckpoint, yet the background checkpointer has copied the
+    // migrations out of the WAL: a copy of the database file alone holds them.
+    const fileAlone = join(cwd, 'file-alone.sqlite');
+    await eventually(async () => {
+      copyFileSync(file, fileAlone);
+      return (
+        (await appliedMigrations(fileAlone).catch(() => [])).length === sqliteMigrations.length
+      );
+    });
 
     app.child.kill('SIGTERM');
     const exit = await exitWithin(app, SHUTDOWN_MS);

@@ -15,6 +15,7 @@ import { redact, type Settings } from '../../config/settings';
 import { describeCause, isUnavailable } from '../common/to-problem';
 import { SETTINGS } from '../common/tokens';
 import { DatabaseReadiness } from './readiness';
+import { WalCheckpointer } from './wal-checkpointer';
 
 /** Serialises migrations across replicas starting at the same time (PostgreSQL). */
 const MIGRATION_LOCK_ID = 727_001;
@@ -45,6 +46,7 @@ export class MigrationRunner implements OnModuleInit, OnModuleDestroy {
   private stopped = false;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private checkpointer: WalCheckpointer | undefined;
   /** The database named in DATABASE_URL (ensureDatabase switches it while creating it). */
   private readonly dbName: string | undefined;
 
@@ -57,18 +59,24 @@ export class MigrationRunner implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.settings.database.dialect === 'sqlite') {
+    const database = this.settings.database;
+    if (database.dialect === 'sqlite') {
       await migrate(this.orm, this.settings, this.logger);
+      // An in-memory database has no WAL (and no file another connection could open).
+      if (database.file !== ':memory:') {
+        this.checkpointer = WalCheckpointer.start(database.file, database.synchronous);
+      }
       this.readiness.markReady();
       return;
     }
     if ((await this.attempt(1)) === 'retry') void this.keepTrying(2);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.wake?.();
+    await this.checkpointer?.stop();
   }
 
   private async keepTrying(from: number): Promise<void> {
