@@ -39,6 +39,7 @@ const TRANSIENT_CODES = new Set([
  * be reached it logs why and keeps trying in the background, with a capped backoff, while the
  * service already listens and answers 503. Errors that waiting does not mend (a failing migration,
  * a refused password) stop start-up, or, found later, are reported through DatabaseReadiness.
+ * A SQLite file also gets its background WAL checkpoints (WalCheckpointer) once migrated.
  */
 @Injectable()
 export class MigrationRunner implements OnModuleInit, OnModuleDestroy {

@@ -67,8 +67,8 @@ function checkpointLoop(
 /**
  * Checkpoints a SQLite database's WAL on a thread of its own. Otherwise the commit that crosses
  * `wal_autocheckpoint` copies every page written since the last checkpoint back into the database
- * file, and syncs it, on the service's one thread: about a tenth of an event's time under load and
- * a pause of about 100 ms every few thousand events. With this thread copying as the WAL grows,
+ * file, and syncs it, on the service's one thread: about a tenth of an event's time under load, as
+ * a pause of about 100 ms every second or so. With this thread copying as the WAL grows,
  * that commit finds almost everything copied; SQLite's own checkpoint stays as the backstop that
  * completes each round, so the WAL can start over from its beginning and never grows past it.
  */
@@ -103,7 +103,7 @@ export class WalCheckpointer {
     };
     const source = `(${checkpointLoop.toString()})(require, require('node:worker_threads').workerData)`;
     return new WalCheckpointer(
-      new Worker(source, { eval: true, workerData: settings, execArgv: [], stdout: false }),
+      new Worker(source, { eval: true, workerData: settings, execArgv: [] }),
     );
   }
 
