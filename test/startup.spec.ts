@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteMigrations } from '../src/migrations/sqlite';
+import { eventually } from './support/eventually';
 
 /**
  * The real start-up: `node dist/src/main.js` as production runs it. Needs the compiled app
@@ -136,15 +137,6 @@ async function appliedMigrations(file: string): Promise<string[]> {
       .pluck('name');
   } finally {
     await db.destroy();
-  }
-}
-
-/** Polls `done` until it holds; fails after `ms`. */
-async function eventually(done: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resume) => setTimeout(resume, 50));
   }
 }
 

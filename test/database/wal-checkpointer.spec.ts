@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WalCheckpointer } from '../../src/database/wal-checkpointer';
+import { eventually } from '../support/eventually';
 
 /** better-sqlite3 ships no types: only what this test uses. */
 interface SqliteDatabase {
@@ -20,15 +21,6 @@ const Database = createRequire(__filename)('better-sqlite3') as new (
 
 const PAGE = 4096;
 const ROWS = 300;
-
-/** Polls until `done` holds, or fails after `ms`. */
-async function eventually(done: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resume) => setTimeout(resume, 20));
-  }
-}
 
 /** Rows in a copy of the database file alone: what has been checkpointed out of the WAL. */
 function rowsInFileAlone(file: string, dir: string): number {
