@@ -15,7 +15,7 @@ import { redact, type Settings } from '../../config/settings';
 import { describeCause, isUnavailable } from '../common/to-problem';
 import { SETTINGS } from '../common/tokens';
 import { DatabaseReadiness } from './readiness';
-import { WalCheckpointer } from './wal-checkpointer';
+import { WalCheckpoints } from './wal-checkpointer';
 
 /** Serialises migrations across replicas starting at the same time (PostgreSQL). */
 const MIGRATION_LOCK_ID = 727_001;
@@ -39,7 +39,6 @@ const TRANSIENT_CODES = new Set([
  * be reached it logs why and keeps trying in the background, with a capped backoff, while the
  * service already listens and answers 503. Errors that waiting does not mend (a failing migration,
  * a refused password) stop start-up, or, found later, are reported through DatabaseReadiness.
- * A SQLite file also gets its background WAL checkpoints (WalCheckpointer) once migrated.
  */
 @Injectable()
 export class MigrationRunner implements OnModuleInit, OnModuleDestroy {
@@ -47,7 +46,6 @@ export class MigrationRunner implements OnModuleInit, OnModuleDestroy {
   private stopped = false;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private checkpointer: WalCheckpointer | undefined;
   /** The database named in DATABASE_URL (ensureDatabase switches it while creating it). */
   private readonly dbName: string | undefined;
 
@@ -60,24 +58,18 @@ export class MigrationRunner implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    const database = this.settings.database;
-    if (database.dialect === 'sqlite') {
+    if (this.settings.database.dialect === 'sqlite') {
       await migrate(this.orm, this.settings, this.logger);
-      // An in-memory database has no WAL (and no file another connection could open).
-      if (database.file !== ':memory:') {
-        this.checkpointer = WalCheckpointer.start(database.file, database.synchronous);
-      }
       this.readiness.markReady();
       return;
     }
     if ((await this.attempt(1)) === 'retry') void this.keepTrying(2);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     this.wake?.();
-    await this.checkpointer?.stop();
   }
 
   private async keepTrying(from: number): Promise<void> {
@@ -185,7 +177,7 @@ export class DatabaseModule {
           connect: settings.database.dialect === 'sqlite',
         }),
       ],
-      providers: [DatabaseReadiness, MigrationRunner],
+      providers: [DatabaseReadiness, MigrationRunner, WalCheckpoints],
       exports: [DatabaseReadiness],
     };
   }

@@ -44,7 +44,8 @@ interface SqliteDatabase {
   pragma(statement: string): unknown;
   close(): void;
 }
-type SqliteDriver = new (
+/** better-sqlite3's constructor, typed with what this project uses (it ships no types). */
+export type SqliteDriver = new (
   filename: string,
   options: { readonly: boolean; fileMustExist: boolean },
 ) => SqliteDatabase;

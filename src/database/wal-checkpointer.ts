@@ -1,14 +1,17 @@
-import { Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
+import type { Settings } from '../../config/settings';
+import { SETTINGS } from '../common/tokens';
+import type { SqliteDriver } from './sql';
 
 /** How often the background thread copies new WAL pages into the database file. */
-export const CHECKPOINT_INTERVAL_MS = 100;
-
-/** What the thread needs of better-sqlite3 (which ships no types). */
-type SqliteDriver = new (
-  filename: string,
-  options: { fileMustExist: boolean },
-) => { pragma(statement: string): unknown; close(): void };
+const CHECKPOINT_INTERVAL_MS = 100;
 
 interface WorkerSettings {
   driver: string;
@@ -34,7 +37,7 @@ function checkpointLoop(
   const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
   let db: InstanceType<SqliteDriver>;
   try {
-    db = new Database(file, { fileMustExist: true });
+    db = new Database(file, { readonly: false, fileMustExist: true });
     // The checkpointing connection's own setting decides whether a checkpoint syncs the database
     // file before SQLite lets the WAL be overwritten.
     db.pragma(`synchronous = ${synchronous}`);
@@ -115,5 +118,26 @@ export class WalCheckpointer {
     const late = new Promise<'late'>((done) => (timer = setTimeout(done, STOP_TIMEOUT_MS, 'late')));
     if ((await Promise.race([this.closed, late])) === 'late') await this.worker.terminate();
     clearTimeout(timer);
+  }
+}
+
+/** The service's checkpoint thread: for a SQLite file, from start-up until the ORM closes. */
+@Injectable()
+export class WalCheckpoints implements OnModuleInit, OnModuleDestroy {
+  private checkpointer: WalCheckpointer | undefined;
+
+  constructor(@Inject(SETTINGS) private readonly settings: Settings) {}
+
+  onModuleInit(): void {
+    const database = this.settings.database;
+    // PostgreSQL checkpoints by itself; an in-memory database has no WAL (and no file to open).
+    if (database.dialect === 'sqlite' && database.file !== ':memory:') {
+      this.checkpointer = WalCheckpointer.start(database.file, database.synchronous);
+    }
+  }
+
+  /** Before the ORM's connection closes (on application shutdown), so that one folds the WAL in. */
+  async onModuleDestroy(): Promise<void> {
+    await this.checkpointer?.stop();
   }
 }
